@@ -1,0 +1,110 @@
+"""Search-level stopping rules, checked by the shared search loop between batches.
+
+Each rule is built from the search's constructor parameters (``max_time``,
+``n_iter_no_change`` with ``min_delta``, ``target_score``), so it survives
+``clone`` and ``get_params``. A rule looks at the search's :class:`SearchState`
+and returns a reason to stop, or None. The reason ends up in the search's
+``stop_reason_`` attribute.
+"""
+
+from dataclasses import dataclass, field
+import math
+import time
+
+import numpy as np
+
+
+@dataclass
+class SearchState:
+    """What the loop knows between two batches.
+
+    Attributes
+    ----------
+    scores : list of float
+        The optimised metric of every evaluated candidate, in evaluation
+        order (greater is better; NaN for failed fits).
+    started : float
+        ``time.monotonic()`` when the search started.
+    n_iterations : int
+        Batches evaluated so far.
+    """
+
+    scores: list = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    n_iterations: int = 0
+
+    @property
+    def elapsed(self):
+        return time.monotonic() - self.started
+
+    @property
+    def best_score(self):
+        finite = [s for s in self.scores if math.isfinite(s)]
+        return max(finite) if finite else -math.inf
+
+    def best_so_far(self):
+        """Best score after each candidate (NaN until the first success)."""
+        scores = np.asarray(self.scores, dtype=float)
+        filled = np.where(np.isfinite(scores), scores, -np.inf)
+        best = np.maximum.accumulate(filled) if len(filled) else filled
+        return np.where(np.isfinite(best), best, np.nan)
+
+
+class TimeBudget:
+    """Stop once ``max_time`` seconds have passed; a started batch always finishes."""
+
+    def __init__(self, max_time):
+        self.max_time = max_time
+
+    def __call__(self, state):
+        if state.elapsed >= self.max_time:
+            return f"max_time: {state.elapsed:.1f} s elapsed of a {self.max_time} s budget"
+        return None
+
+
+class NoImprovement:
+    """Stop when the best score has not improved by ``min_delta`` in ``n_candidates``."""
+
+    def __init__(self, n_candidates, min_delta=0.0):
+        self.n_candidates = n_candidates
+        self.min_delta = min_delta
+
+    def __call__(self, state):
+        best = state.best_so_far()
+        if len(best) <= self.n_candidates:
+            return None
+        before, now = best[-self.n_candidates - 1], best[-1]
+        if not np.isfinite(now):
+            return None
+        if np.isfinite(before) and now - before > self.min_delta:
+            return None
+        if not np.isfinite(before):
+            return None
+        return (
+            f"n_iter_no_change: best score {now:.6g} improved by less than "
+            f"min_delta={self.min_delta} in the last {self.n_candidates} candidates"
+        )
+
+
+class TargetScore:
+    """Stop as soon as a candidate reaches ``target_score``."""
+
+    def __init__(self, target_score):
+        self.target_score = target_score
+
+    def __call__(self, state):
+        if state.best_score >= self.target_score:
+            return f"target_score: {state.best_score:.6g} >= {self.target_score}"
+        return None
+
+
+def stopping_rules(search):
+    """The rules a search's parameters ask for."""
+    rules = []
+    if search.max_time is not None:
+        rules.append(TimeBudget(search.max_time))
+    if search.n_iter_no_change is not None:
+        rules.append(NoImprovement(search.n_iter_no_change, search.min_delta))
+    if search.target_score is not None:
+        rules.append(TargetScore(search.target_score))
+    return rules

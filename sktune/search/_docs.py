@@ -1,0 +1,109 @@
+"""Parameter documentation shared by the search classes, written once."""
+
+SHARED_PARAMETERS = """\
+estimator : estimator object
+        An object implementing ``fit``; cloned for every candidate and split.
+        Either it provides ``score``, or ``scoring`` must be given.
+
+    param_distributions : dict or list of dicts
+        Parameter names (``step__param`` for Pipelines) to what to search: an
+        sktune dimension (:class:`~sktune.Real`, :class:`~sktune.Integer`,
+        :class:`~sktune.Categorical`), a scipy.stats distribution (searched
+        through its quantile function), any object with ``rvs``, a list
+        (numbers: ordered values; anything else: choices), or scikit-optimize's
+        and Optuna's dimension objects. A list of dicts is a union of
+        sub-spaces; ``n_iter`` is shared equally among them, a sub-space with
+        fewer points than its share giving the rest to the others. Everything
+        :class:`~sklearn.model_selection.RandomizedSearchCV` and
+        :class:`~sklearn.model_selection.GridSearchCV` accept works unchanged."""
+
+SHARED_SEARCH_PARAMETERS = """\
+scoring : str, callable, list, tuple or dict, default=None
+        As in :class:`~sklearn.model_selection.RandomizedSearchCV`. With
+        several metrics, ``refit`` names the one that is optimised.
+
+    n_jobs : int, default=None
+        Number of jobs to run in parallel over candidates x splits of a batch.
+        ``None`` means 1 unless in a :func:`joblib.parallel_backend` context.
+
+    refit : bool, str, or callable, default=True
+        Refit a clone of the estimator with the best parameters on the whole
+        data, as in :class:`~sklearn.model_selection.RandomizedSearchCV`. With
+        multi-metric scoring it must name the metric to optimise.
+
+    cv : int, cross-validation generator or iterable, default=None
+        The splitting strategy, as in ``RandomizedSearchCV``. Randomised
+        splitters should have a fixed ``random_state`` so that every batch is
+        scored on the same splits.
+
+    verbose : int, default=0
+        ``>= 1`` prints a line per iteration (candidates done, best score,
+        elapsed time); higher values add sklearn's per-fit messages.
+
+    pre_dispatch : int or str, default="2*n_jobs"
+        Controls the number of jobs dispatched during parallel execution.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the optimiser (and the sampling of distributions that only have
+        ``rvs``). An int makes the whole search reproducible, for any
+        ``n_jobs``.
+
+    error_score : "raise" or numeric, default=np.nan
+        Score given to a candidate whose fit fails. ``np.nan`` marks the
+        candidate as failed: the optimiser steers away from it.
+
+    return_train_score : bool, default=False
+        Include training scores in ``cv_results_``.
+
+    max_time : float, default=None
+        Wall-clock budget in seconds, checked between batches: no batch starts
+        after it is spent (a running batch finishes).
+
+    n_iter_no_change : int, default=None
+        Stop when the best score has not improved by more than ``min_delta``
+        over the last ``n_iter_no_change`` candidates.
+
+    min_delta : float, default=0.0
+        Minimum improvement that counts for ``n_iter_no_change``.
+
+    target_score : float, default=None
+        Stop as soon as a candidate's score reaches this value."""
+
+SHARED_ATTRIBUTES = """\
+cv_results_ : dict of numpy (masked) ndarrays
+        Exactly the keys of ``RandomizedSearchCV.cv_results_``, one row per
+        distinct candidate in evaluation order, plus ``{iteration}`` (the
+        batch a candidate was evaluated in) and, with sub-spaces,
+        ``subspace`` (the index of its dict).
+
+    best_estimator_, best_score_, best_params_, best_index_, scorer_, \
+n_splits_, refit_time_, multimetric_
+        As in :class:`~sklearn.model_selection.RandomizedSearchCV`.
+
+    space_ : sktune.space.Space
+        The search space read from ``param_distributions``.
+
+    optimizers_ : list of optimiser objects
+        The fitted ask/tell optimiser of each sub-space (one for a dict), for
+        inspection. Its ``X_`` and ``y_`` are the points in the unit cube and
+        their negated scores.
+
+    n_iterations_ : int
+        Number of batches evaluated.
+
+    stop_reason_ : str
+        Why the search stopped: ``"n_iter"``, ``"space exhausted"``, or the
+        stopping rule that fired (``max_time``, ``n_iter_no_change``,
+        ``target_score``)."""
+
+
+def fill_shared_docs(cls):
+    """Put the shared parameter and attribute text into a class docstring."""
+    if cls.__doc__:
+        cls.__doc__ = (
+            cls.__doc__.replace("{shared_parameters}", SHARED_PARAMETERS)
+            .replace("{shared_search_parameters}", SHARED_SEARCH_PARAMETERS)
+            .replace("{shared_attributes}", SHARED_ATTRIBUTES)
+            .replace("{iteration}", cls._iteration_column)
+        )
+    return cls
