@@ -10,6 +10,8 @@
 """
 
 from abc import abstractmethod
+from dataclasses import dataclass, field
+import os
 import math
 from numbers import Integral, Real
 import time
@@ -21,6 +23,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from sktune.callbacks import SearchState, stopping_rules
+from sktune.search._checkpoint import (
+    Checkpoint,
+    decode_output,
+    encode_output,
+    make_header,
+    mean_score,
+)
 from sktune.space import Space
 
 _SEED_BOUND = 2**32 - 1
@@ -67,6 +76,7 @@ class OptimizerSearchCV(BaseSearchCV):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
         "min_delta": [Interval(Real, 0, None, closed="left")],
         "target_score": [Real, None],
+        "checkpoint": [str, os.PathLike, None],
     }
 
     _iteration_column = "iteration"
@@ -91,6 +101,7 @@ class OptimizerSearchCV(BaseSearchCV):
         n_iter_no_change,
         min_delta,
         target_score,
+        checkpoint,
     ):
         super().__init__(
             estimator=estimator,
@@ -110,6 +121,7 @@ class OptimizerSearchCV(BaseSearchCV):
         self.n_iter_no_change = n_iter_no_change
         self.min_delta = min_delta
         self.target_score = target_score
+        self.checkpoint = checkpoint
 
     # -- what subclasses provide ------------------------------------------------------
     @abstractmethod
@@ -126,6 +138,10 @@ class OptimizerSearchCV(BaseSearchCV):
     # -- fit: fail fast, then let BaseSearchCV run ----------------------------------------
     def fit(self, X, y=None, **params):
         """Run the search: validate, then evaluate up to ``n_iter`` candidates.
+
+        If ``fit`` raises (``error_score="raise"``, Ctrl-C), ``cv_results_``
+        still holds every candidate evaluated before the failing batch, and a
+        ``checkpoint`` file holds them on disk.
 
         Parameters
         ----------
@@ -148,7 +164,9 @@ class OptimizerSearchCV(BaseSearchCV):
         self.space_ = Space.from_user(self.param_distributions, random_state=space_seed)
         self._check_parameter_names()
         self._check_metric_to_optimize()
+        self._data_shape = list(getattr(X, "shape", None) or np.shape(X))
         self._last_results = None
+        self._resumed = []
         try:
             return super().fit(X, y, **params)
         except BaseException:
@@ -157,7 +175,8 @@ class OptimizerSearchCV(BaseSearchCV):
                 self.cv_results_ = self._last_results
             raise
         finally:
-            del self._last_results, self._rng
+            for name in ("_last_results", "_rng", "_resumed", "_data_shape", "_all_out"):
+                self.__dict__.pop(name, None)
 
     def _check_parameter_names(self):
         for subspace in self.space_.subspaces:
@@ -181,51 +200,62 @@ class OptimizerSearchCV(BaseSearchCV):
                 "Set refit to one of the scorer names, e.g. refit='accuracy'."
             )
 
-    def _metric_key(self, results):
+    def _metric_name(self, results):
         if "mean_test_score" in results:
-            return "mean_test_score"
-        key = f"mean_test_{self.refit}" if isinstance(self.refit, str) else None
-        if key not in results:
-            names = sorted(k[len("mean_test_") :] for k in results if k.startswith("mean_test_"))
-            raise ValueError(
-                f"The scoring callable returned several metrics {names}; set refit to "
-                f"the one {type(self).__name__} should optimise."
-            )
-        return key
+            return "score"
+        if isinstance(self.refit, str) and f"mean_test_{self.refit}" in results:
+            return self.refit
+        names = sorted(k[len("mean_test_") :] for k in results if k.startswith("mean_test_"))
+        raise ValueError(
+            f"The scoring callable returned several metrics {names}; set refit to "
+            f"the one {type(self).__name__} should optimise."
+        )
+
+    def _format_results(self, candidate_params, n_splits, out, more_results=None):
+        # Resumed candidates come first in cv_results_, exactly as if they had
+        # been evaluated in this call; the raw outputs feed the checkpoint.
+        self._all_out = out
+        if self._resumed:
+            params, outputs, more = zip(*self._resumed)
+            candidate_params = list(params) + list(candidate_params)
+            out = [o for rows in outputs for o in rows] + list(out)
+            more_results = {
+                key: [m[key] for m in more] + list(values)
+                for key, values in (more_results or {}).items()
+            }
+        return super()._format_results(candidate_params, n_splits, out, more_results)
 
     # -- the loop ---------------------------------------------------------------------------
     def _run_search(self, evaluate_candidates, callback_ctx=None):
         subspaces = self.space_.subspaces
-        budgets = split_budget(self.n_iter, [s.size for s in subspaces])
         self.optimizers_ = [
             self._make_optimizer(s.coordinates, self._rng.randint(_SEED_BOUND))
             for s in subspaces
         ]
-        rules = stopping_rules(self)
-        state = SearchState()
+        run = _Run(
+            budgets=split_budget(self.n_iter, [s.size for s in subspaces]),
+            rules=stopping_rules(self),
+            checkpoint=self._open_checkpoint(),
+        )
+        self._resume(run)
         self.stop_reason_ = None
         batch = self._batch_size()
-        max_iterations = max(math.ceil(b / batch) for b in budgets)
+        max_iterations = max(math.ceil(b / batch) for b in run.budgets)
         search_ctx = None
         if callback_ctx is not None:
             search_ctx = callback_ctx.subcontext(
                 task_name="search", max_subtasks=max_iterations
             ).call_on_fit_task_begin(estimator=self)
 
-        done = [0] * len(subspaces)
-        self._known_scores = {}
         while True:
-            reason = next((r for r in map(lambda rule: rule(state), rules) if r), None)
+            reason = next((r for r in (rule(run.state) for rule in run.rules) if r), None)
             if reason is not None:
                 self.stop_reason_ = reason
                 break
-            keys, points, candidates = self._next_batch(budgets, done, batch)
-            owners = [k for k, _ in keys]
+            keys, points, candidates = self._next_batch(run, batch)
             if not candidates:
                 break
-            more = {self._iteration_column: [state.n_iterations] * len(candidates)}
-            if len(subspaces) > 1:
-                more["subspace"] = owners
+            more = self._more_results([k for k, _ in keys], run.iteration)
             iteration_ctx = None
             if search_ctx is not None:
                 iteration_ctx = search_ctx.subcontext(
@@ -239,43 +269,42 @@ class OptimizerSearchCV(BaseSearchCV):
             self._last_results = results
             if iteration_ctx is not None:
                 iteration_ctx.call_on_fit_task_end(estimator=self)
-            scores = np.asarray(results[self._metric_key(results)][-len(candidates) :], float)
-            self._known_scores.update(zip(keys, scores))
-            for k, optimizer in enumerate(self.optimizers_):
-                mine = [i for i, owner in enumerate(owners) if owner == k]
-                if mine:
-                    optimizer.tell(np.array([points[i] for i in mine]), -scores[mine])
-                    done[k] += len(mine)
-            state.scores.extend(scores.tolist())
-            state.n_iterations += 1
+            metric = self._metric_name(results)
+            scores = np.asarray(results[f"mean_test_{metric}"][-len(candidates) :], float)
+            self._record(run, keys, points, scores, more)
             if self.verbose > 0:
                 print(
-                    f"[{type(self).__name__}] {self._iteration_column} {state.n_iterations}: "
-                    f"{len(state.scores)}/{self.n_iter} candidates, best score "
-                    f"{state.best_score:.5g}, {state.elapsed:.1f} s elapsed"
+                    f"[{type(self).__name__}] {self._iteration_column} {run.iteration - 1}: "
+                    f"{len(run.state.scores)}/{self.n_iter} candidates, best score "
+                    f"{run.state.best_score:.5g}, {run.state.elapsed:.1f} s elapsed"
                 )
         if self.stop_reason_ is None:
-            self.stop_reason_ = "n_iter" if sum(done) >= self.n_iter else "space exhausted"
-        self.n_iterations_ = state.n_iterations
-        del self._known_scores
+            self.stop_reason_ = "n_iter" if sum(run.done) >= self.n_iter else "space exhausted"
+        self.n_iterations_ = run.state.n_iterations
         self._after_search()
         if search_ctx is not None:
             search_ctx.call_on_fit_task_end(estimator=self)
 
-    def _next_batch(self, budgets, done, batch):
+    def _more_results(self, owners, iteration):
+        more = {self._iteration_column: [iteration] * len(owners)}
+        if len(self.space_.subspaces) > 1:
+            more["subspace"] = list(owners)
+        return more
+
+    def _next_batch(self, run, batch):
         """Ask each sub-space's optimiser for its share of the next batch."""
         keys, points, candidates = [], [], []
         for k, (subspace, optimizer) in enumerate(zip(self.space_.subspaces, self.optimizers_)):
-            want = min(batch, budgets[k] - done[k])
+            want = min(batch, run.budgets[k] - run.done[k])
             if want <= 0:
                 continue
             for point in optimizer.ask(want):
                 params = subspace.from_unit(point)
                 key = (k, repr(sorted(params.items())))
-                if key in self._known_scores:
+                if key in run.known_scores:
                     # Two points of a rounded axis can decode to one candidate:
                     # never fit it twice; the optimiser learns its known score.
-                    optimizer.tell(point[None], [-self._known_scores[key]])
+                    optimizer.tell(point[None], [-run.known_scores[key]])
                     continue
                 if key in keys:
                     continue
@@ -283,3 +312,93 @@ class OptimizerSearchCV(BaseSearchCV):
                 points.append(point)
                 candidates.append(params)
         return keys, points, candidates
+
+    def _record(self, run, keys, points, scores, more):
+        """Tell the optimisers, update the stopping state, write the checkpoint."""
+        owners = [k for k, _ in keys]
+        for k, optimizer in enumerate(self.optimizers_):
+            mine = [i for i, owner in enumerate(owners) if owner == k]
+            if mine:
+                optimizer.tell(np.array([points[i] for i in mine]), -scores[mine])
+                run.done[k] += len(mine)
+        run.known_scores.update(zip(keys, scores))
+        run.state.scores.extend(scores.tolist())
+        run.state.n_iterations += 1
+        run.iteration += 1
+        if run.checkpoint is None:
+            return
+        n_splits = self.n_splits_
+        outputs = self._all_out[-len(points) * n_splits :]
+        run.checkpoint.append(
+            [
+                {
+                    "point": [float(u) for u in point],
+                    "more": {key: _plain(values[i]) for key, values in more.items()},
+                    "outputs": [
+                        encode_output(o) for o in outputs[i * n_splits : (i + 1) * n_splits]
+                    ],
+                }
+                for i, point in enumerate(points)
+            ]
+        )
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def _open_checkpoint(self):
+        if self.checkpoint is None:
+            return None
+        header = make_header(self, self._data_shape, self.space_)
+        checkpoint, self._checkpoint_records = Checkpoint.open(self.checkpoint, header)
+        return checkpoint
+
+    def _resume(self, run):
+        """Re-use every candidate of the checkpoint: no refit, optimisers told."""
+        records = self.__dict__.pop("_checkpoint_records", [])
+        if not records:
+            return
+        subspaces = self.space_.subspaces
+        metric = self.refit if isinstance(self.refit, str) else "score"
+        by_subspace = [[] for _ in subspaces]
+        for record in records:
+            k = int(record["more"].get("subspace", 0))
+            point = np.asarray(record["point"], dtype=float)
+            outputs = [decode_output(o) for o in record["outputs"]]
+            params = subspaces[k].from_unit(point)
+            score = mean_score(outputs, metric)
+            key = (k, repr(sorted(params.items())))
+            if key in run.known_scores:
+                continue
+            run.known_scores[key] = score
+            self._resumed.append((params, outputs, record["more"]))
+            by_subspace[k].append((point, score))
+            run.state.scores.append(score)
+            run.iteration = max(run.iteration, int(record["more"][self._iteration_column]) + 1)
+        for k, rows in enumerate(by_subspace):
+            if rows:
+                self.optimizers_[k].tell(np.array([p for p, _ in rows]), [-s for _, s in rows])
+                run.done[k] += len(rows)
+        if sum(run.done) >= self.n_iter:
+            raise ValueError(
+                f"Checkpoint {self.checkpoint!r} already holds {sum(run.done)} "
+                f"candidates, the whole budget n_iter={self.n_iter}: nothing is left to "
+                "evaluate. Raise n_iter to continue the search, or use a new checkpoint."
+            )
+
+
+@dataclass
+class _Run:
+    """The state of one ``_run_search`` call."""
+
+    budgets: list
+    rules: list
+    checkpoint: object = None
+    done: list = field(default_factory=list)
+    known_scores: dict = field(default_factory=dict)
+    state: SearchState = field(default_factory=SearchState)
+    iteration: int = 0
+
+    def __post_init__(self):
+        self.done = [0] * len(self.budgets)
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value

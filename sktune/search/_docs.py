@@ -67,7 +67,16 @@ scoring : str, callable, list, tuple or dict, default=None
         Minimum improvement that counts for ``n_iter_no_change``.
 
     target_score : float, default=None
-        Stop as soon as a candidate's score reaches this value."""
+        Stop as soon as a candidate's score reaches this value.
+
+    checkpoint : str or path-like, default=None
+        A JSON-lines file where every evaluated candidate (its point, per-split
+        scores and times) is appended and flushed as soon as its batch
+        returns. Calling ``fit`` again with the same file after a crash,
+        Ctrl-C or ``kill -9`` re-uses every finished candidate without
+        refitting it, rebuilds the optimiser from them and completes the
+        budget. A file written for another estimator, space, data shape,
+        splitter or scoring is refused; loading never executes code."""
 
 SHARED_ATTRIBUTES = """\
 cv_results_ : dict of numpy (masked) ndarrays

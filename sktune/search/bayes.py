@@ -105,6 +105,7 @@ class BayesSearchCV(OptimizerSearchCV):
         n_iter_no_change=None,
         min_delta=0.0,
         target_score=None,
+        checkpoint=None,
         n_points=1,
         n_initial_points=None,
         acquisition="ei",
@@ -128,6 +129,7 @@ class BayesSearchCV(OptimizerSearchCV):
             n_iter_no_change=n_iter_no_change,
             min_delta=min_delta,
             target_score=target_score,
+            checkpoint=checkpoint,
         )
         self.n_points = n_points
         self.n_initial_points = n_initial_points

@@ -109,6 +109,7 @@ class GeneticSearchCV(OptimizerSearchCV):
         n_iter_no_change=None,
         min_delta=0.0,
         target_score=None,
+        checkpoint=None,
         population_size=10,
         elitism=2,
         tournament_size=3,
@@ -132,6 +133,7 @@ class GeneticSearchCV(OptimizerSearchCV):
             n_iter_no_change=n_iter_no_change,
             min_delta=min_delta,
             target_score=target_score,
+            checkpoint=checkpoint,
         )
         self.population_size = population_size
         self.elitism = elitism
