@@ -39,7 +39,9 @@ def _from_optuna(name, value):
         return Ordinal(list(range(value.low, value.high + 1, step)))
     if step is not None:
         n_steps = int(round((value.high - value.low) / step))
-        return Ordinal([value.low + i * step for i in range(n_steps + 1)])
+        # 15 significant digits drop the float noise of low + i * step, so that
+        # step=0.1 gives 0.3 (the value a user writes), not 0.30000000000000004.
+        return Ordinal([float(f"{value.low + i * step:.15g}") for i in range(n_steps + 1)])
     return Real(value.low, value.high, prior=prior)
 
 

@@ -112,7 +112,10 @@ class Real(Dimension):
         return float((self._transform(value) - self._a) / (self._b - self._a))
 
     def from_unit(self, u):
-        x = self._a + float(u) * (self._b - self._a)
+        u = float(u)
+        if u <= 0.0 or u >= 1.0:  # exact bounds: exp(log(low)) is not always low
+            return self.low if u <= 0.0 else self.high
+        x = self._a + u * (self._b - self._a)
         x = math.exp(x) if self.scale == "log" else x
         return float(min(max(x, self.low), self.high))
 
@@ -182,7 +185,12 @@ class Categorical(_Discrete):
             )
         if len(choices) == 0:
             raise ValueError("Categorical needs at least one choice, got an empty list.")
-        super().__init__(list(choices), kind=CATEGORICAL)
+        # A repeated choice would be two points of the space with one candidate.
+        unique = []
+        for choice in choices:
+            if not any(c is choice or _safe_equal(c, choice) for c in unique):
+                unique.append(choice)
+        super().__init__(unique, kind=CATEGORICAL)
 
     def __repr__(self):
         return f"Categorical({self.values!r})"
@@ -227,7 +235,7 @@ class Integer(_Discrete):
     --------
     >>> from sktune import Integer
     >>> Integer(16, 256, prior="log-uniform").from_unit(0.5)
-    65
+    64
     """
 
     def __init__(self, low, high, prior="uniform"):
@@ -257,7 +265,7 @@ class Integer(_Discrete):
         return math.log(x / self.low) / math.log((self.high + 1) / self.low)
 
     def to_unit(self, value):
-        if not is_number(value) or int(value) != value or not self.low <= value <= self.high:
+        if not is_number(value) or not self.low <= value <= self.high or int(value) != value:
             raise ValueError(f"{value!r} is outside {self!r}.")
         if self._lattice:
             return float(self.coordinate.centres[int(value) - self.low])

@@ -11,7 +11,15 @@ import math
 import numpy as np
 from scipy import stats
 
-from sktune._dimensions import Dimension, Ordinal, _Discrete, as_python, is_number
+from sktune._dimensions import (
+    Dimension,
+    Integer,
+    Ordinal,
+    _Discrete,
+    _safe_equal,
+    as_python,
+    is_number,
+)
 from sktune.optimize._base import CATEGORICAL
 
 TAIL_QUANTILE = 1e-3
@@ -51,8 +59,8 @@ class ScipyContinuous(Dimension):
         if not np.all(np.isfinite(ends)) or not ends[0] < ends[-1]:
             raise ValueError(
                 f"Parameter {name!r}: the quantile function of {_describe(frozen)} gives "
-                f"{list(ends)} at {[self._p_low, 0.5, self._p_high]}; it must be finite "
-                "and increasing. Check the distribution's parameters."
+                f"{[float(e) for e in ends]} at {[self._p_low, 0.5, self._p_high]}; "
+                "it must be finite and increasing. Check the distribution's parameters."
             )
         self.low, self.high = float(ends[0]), float(ends[-1])
         # loguniform is the one family users reach for to search scales.
@@ -89,6 +97,9 @@ def scipy_discrete(name, frozen):
             f"Parameter {name!r}: {_describe(frozen)} has no finite quantile range."
         )
     n_values = int(last - first) + 1
+    if frozen.dist.name == "randint":
+        # Uniform on its integers: exactly an Integer, which also handles wide ranges.
+        return _Labelled(Integer(int(first), int(last)), _describe(frozen))
     if n_values > MAX_DISCRETE_VALUES:
         raise ValueError(
             f"Parameter {name!r}: {_describe(frozen)} spans {n_values} values; "
@@ -111,6 +122,10 @@ class _Labelled(Dimension):
     @property
     def values(self):
         return self.inner.values
+
+    @property
+    def size(self):
+        return self.inner.size
 
     def to_unit(self, value):
         return self.inner.to_unit(value)
@@ -152,7 +167,7 @@ def _draw(name, distribution, rng):
         sample = list(np.asarray(sample, dtype=object).reshape(-1))
         if len(sample) == EMPIRICAL_SAMPLES:
             return sample
-    except TypeError:
+    except Exception:  # no size argument, or broken: the loop below reports it
         pass
     try:
         return [distribution.rvs(random_state=random_state) for _ in range(EMPIRICAL_SAMPLES)]
@@ -172,13 +187,19 @@ def empirical(name, distribution, rng):
         values, counts = np.unique(np.asarray(sample, dtype=float), return_counts=True)
         return _Labelled(Ordinal([int(v) for v in values], counts), label)
     if numeric:
-        if len(set(sample)) == 1:
-            return _Labelled(Ordinal(sample[:1]), label)
+        values, counts = np.unique(np.asarray(sample, dtype=float), return_counts=True)
+        # Repeated draws mean atoms: a few floats (or a grid) are searched as
+        # those values, not interpolated into values the object never draws.
+        if len(values) <= len(sample) // 2:
+            drawn = {}  # each value as first drawn, so an int stays an int
+            for v in sample:
+                drawn.setdefault(float(v), v)
+            return _Labelled(Ordinal([drawn[float(v)] for v in values], counts), label)
         return EmpiricalContinuous(sample, label)
     choices, counts = [], []
     for value in sample:
         for i, choice in enumerate(choices):
-            if choice == value:
+            if choice is value or _safe_equal(choice, value):
                 counts[i] += 1
                 break
         else:

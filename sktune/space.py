@@ -60,8 +60,11 @@ class SubSpace:
     def from_unit(self, point):
         """Map a point of the unit cube to a dict of plain Python values."""
         point = np.asarray(point, dtype=float).reshape(-1)
+        if len(point) != self.n_dims:
+            raise ValueError(f"Expected a point with {self.n_dims} coordinates, got {len(point)}.")
         return {
-            name: dim.from_unit(u) for (name, dim), u in zip(self.dimensions.items(), point)
+            name: dim.from_unit(u)
+            for (name, dim), u in zip(self.dimensions.items(), point, strict=True)
         }
 
     def sample(self, n_samples, random_state):

@@ -105,7 +105,7 @@ class Coordinate:
 
 def snap(points, coordinates):
     """Clip points to the unit cube and move discrete axes to their cell centres."""
-    points = np.clip(np.array(points, dtype=float, ndmin=2), 0.0, 1.0)
+    points = np.clip(np.array(points, dtype=float).reshape(-1, len(coordinates)), 0.0, 1.0)
     for j, coord in enumerate(coordinates):
         if coord.is_discrete:
             points[:, j] = coord.centres[coord.level_of(points[:, j])]
