@@ -73,7 +73,7 @@ class GeneticOptimizer(BaseOptimizer):
         ``ask(population_size)`` to evaluate one full generation per round.
     elitism : int, default=2
         Number of best told points kept in the parent pool whatever their age.
-        Must be in ``[0, population_size - 1]``.
+        Must be in ``[0, population_size]``.
     tournament_size : int, default=3
         Parents are the best of this many pool members drawn at random; failed
         evaluations (NaN) lose every tournament they can lose. 1 makes
@@ -81,12 +81,16 @@ class GeneticOptimizer(BaseOptimizer):
     crossover_probability : float, default=0.9
         Probability that a pair of parents is crossed rather than copied. In a
         crossover, each gene is exchanged with probability 0.5: continuous and
-        ordinal genes by simulated-binary crossover, categorical ones by a swap.
+        ordinal genes by simulated-binary crossover (distribution index 5),
+        categorical ones by a swap.
     mutation_probability : float or None, default=None
         Per-gene mutation probability; None means ``1 / n_dims``. Continuous
-        and ordinal genes take a polynomial step (an ordinal gene moves at least
-        one level), categorical genes take another level at random. When the
-        pool's diversity falls below 0.15 this rate is multiplied by up to 4.
+        and ordinal genes take a bounded polynomial step (distribution index 5;
+        an ordinal gene moves at least one level), categorical genes take
+        another level at random. When the parent pool's :meth:`diversity` falls
+        below 0.15 the rate is multiplied by ``0.15 / diversity``, at most 4.
+        A child equal to a seen point is mutated again, at least one gene and
+        at a rate 1.5 times higher each time, up to 10 times.
 
     Attributes
     ----------
@@ -136,7 +140,7 @@ class GeneticOptimizer(BaseOptimizer):
     ):
         super().__init__(coordinates, random_state)
         self.population_size = _check_int("population_size", population_size, 2)
-        self.elitism = _check_int("elitism", elitism, 0, self.population_size - 1)
+        self.elitism = _check_int("elitism", elitism, 0, self.population_size)
         self.tournament_size = _check_int("tournament_size", tournament_size, 1)
         self.crossover_probability = _check_probability(
             "crossover_probability", crossover_probability
@@ -155,10 +159,16 @@ class GeneticOptimizer(BaseOptimizer):
             [c.kind == CATEGORICAL for c in self.coordinates]
         )
         self._n_levels = np.array([c.n_levels or 0 for c in self.coordinates])
+        self._mutable = self._n_levels != 1  # a single-level gene cannot change
 
     # -- the ask/tell contract -------------------------------------------------------
     def ask(self, n_points=1):
-        """Return up to ``n_points`` new individuals, all of one new generation."""
+        """Return up to ``n_points`` new individuals, all of one new generation.
+
+        The generation's number is ``generation_`` after the call. It is one
+        more than the previous ask's, or ``ceil(len(X_) / population_size)``
+        if that is larger (after a told history).
+        """
         n_told = len(self.X_)
         generation = max(self.generation_ + 1, math.ceil(n_told / self.population_size))
         self._rate, self._diversity = np.nan, np.nan
@@ -191,10 +201,12 @@ class GeneticOptimizer(BaseOptimizer):
 
     @property
     def generations_(self):
+        """Generation number of each row of ``X_``."""
         return np.array([self._generation_of[self._key(p)] for p in self.X_], dtype=int)
 
     @property
     def history_(self):
+        """Per-generation statistics, recomputed from the told values."""
         by_generation = self.generations_
         history = []
         for generation in sorted(self._generation_stats):
@@ -284,7 +296,7 @@ class GeneticOptimizer(BaseOptimizer):
         mean, half_gap = (first + second) / 2, np.abs(second - first) / 2
         child_low = np.clip(mean - beta * half_gap, 0.0, 1.0)
         child_high = np.clip(mean + beta * half_gap, 0.0, 1.0)
-        # Keep each child on its parent's side so a gene equal on both stays put.
+        # Each child stays on its own parent's side of the pair's midpoint.
         first_is_low = first <= second
         first[blend] = np.where(first_is_low, child_low, child_high)[blend]
         second[blend] = np.where(first_is_low, child_high, child_low)[blend]
@@ -293,28 +305,29 @@ class GeneticOptimizer(BaseOptimizer):
     def _mutate_until_new(self, child, batch_keys):
         rate = self._rate
         child = self._mutate(child, rate, force=False)
-        for _ in range(_MAX_RETRIES + 1):
+        for attempt in range(_MAX_RETRIES + 1):
+            if attempt:
+                # A duplicate: mutate harder each time, and at least one gene.
+                rate = min(1.0, rate * 1.5)
+                child = self._mutate(child, rate, force=True)
             key = self._key(child)
             if key not in self._seen and key not in batch_keys:
                 return child
-            # A duplicate: mutate harder each time, and at least one gene.
-            rate = min(1.0, rate * 1.5)
-            child = self._mutate(child, rate, force=True)
         return None
 
     def _mutate(self, child, rate, force):
         child = child.copy()
         mutate = self.rng.random(self.n_dims) < rate
-        if force and not mutate.any():
-            mutate[self.rng.integers(self.n_dims)] = True
+        mutate &= self._mutable
+        if force and not mutate.any() and self._mutable.any():
+            mutate[self.rng.choice(np.flatnonzero(self._mutable))] = True
         for j in np.flatnonzero(mutate):
-            n_levels = self._n_levels[j]
+            coord, n_levels = self.coordinates[j], self._n_levels[j]
             if self._is_categorical[j]:
-                if n_levels > 1:
-                    level = levels(child[None, :], j, self.coordinates)[0]
-                    new = (level + 1 + self.rng.integers(n_levels - 1)) % n_levels
-                    child[j] = (new + 0.5) / n_levels
-            elif n_levels != 1:
+                level = coord.level_of(child[j])
+                new = (level + 1 + self.rng.integers(n_levels - 1)) % n_levels
+                child[j] = coord.centres[new]
+            else:
                 child[j] = self._polynomial_step(child, j)
         return snap(child, self.coordinates)[0]
 
@@ -330,18 +343,17 @@ class GeneticOptimizer(BaseOptimizer):
                 1 - (2 * (1 - u) + 2 * (u - 0.5) * x ** (_MUTATION_ETA + 1)) ** power
             )
         new = float(np.clip(x + delta, 0.0, 1.0))
-        n_levels = self._n_levels[j]
+        coord, n_levels = self.coordinates[j], self._n_levels[j]
         if n_levels:
             # An ordinal step smaller than a level would be undone by snapping.
-            old_level = min(int(x * n_levels), n_levels - 1)
-            new_level = min(int(new * n_levels), n_levels - 1)
+            old_level, new_level = coord.level_of(x), coord.level_of(new)
             if new_level == old_level:
                 step = 1 if delta >= 0 else -1
                 if not 0 <= old_level + step < n_levels:
                     step = -step
                 new_level = old_level + step
-            new = (new_level + 0.5) / n_levels
-        return new
+            new = coord.centres[new_level]
+        return float(new)
 
     # -- diversity -----------------------------------------------------------------
     def diversity(self, points):
@@ -349,7 +361,7 @@ class GeneticOptimizer(BaseOptimizer):
 
         A continuous or ordinal gene scores its standard deviation over that of
         a uniform variable; a categorical gene its Gini impurity over that of
-        equally frequent levels. Genes with a single level are ignored.
+        uniform draws. Genes with a single level are ignored.
         """
         points = np.atleast_2d(points)
         if len(points) < 2:
@@ -363,7 +375,8 @@ class GeneticOptimizer(BaseOptimizer):
                     levels(points, j, self.coordinates), minlength=coord.n_levels
                 )
                 impurity = 1 - ((counts / len(points)) ** 2).sum()
-                scores.append(impurity / (1 - 1 / coord.n_levels))
+                # Uniform draws fill each level in proportion to its cell width.
+                scores.append(impurity / (1 - (np.diff(coord.edges) ** 2).sum()))
             else:
                 scores.append(points[:, j].std() * math.sqrt(12))
         return float(np.mean(scores)) if scores else 0.0

@@ -142,11 +142,6 @@ class GeneticSearchCV(OptimizerSearchCV):
         self.mutation_probability = mutation_probability
 
     def _make_optimizer(self, coordinates, random_state):
-        if self.elitism >= self.population_size:
-            raise ValueError(
-                f"elitism must be smaller than population_size={self.population_size}, "
-                f"got elitism={self.elitism}."
-            )
         return GeneticOptimizer(
             coordinates,
             random_state,
