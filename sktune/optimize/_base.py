@@ -11,7 +11,6 @@ guarantee that ``ask`` never returns a point that was asked or told before.
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 import math
-import warnings
 
 import numpy as np
 from scipy.stats import qmc
@@ -158,6 +157,7 @@ class BaseOptimizer(ABC):
         self._seen = set()  # keys of told and pending points
         self._pending = {}  # key -> point, asked but not yet told
         self._sobol = qmc.Sobol(self.n_dims, scramble=True, seed=self.rng)
+        self._sobol_buffer = []
 
     # -- the contract ---------------------------------------------------------
     def ask(self, n_points=1):
@@ -244,7 +244,7 @@ class BaseOptimizer(ABC):
             need = n_points - len(found)
             if need <= 0:
                 break
-            draws = snap(self._sobol_draw(max(need * 2, 8)), self.coordinates)
+            draws = snap(self._sobol_next(need), self.coordinates)
             for point in draws:
                 key = self._key(point)
                 if key in self._seen or key in exclude or key in keys:
@@ -276,12 +276,18 @@ class BaseOptimizer(ABC):
                 break
         return np.reshape(np.array(batch, dtype=float), (-1, self.n_dims))
 
-    def _sobol_draw(self, n):
-        # Sobol balance holds for power-of-two blocks; a partial block is still
-        # better spread than uniform draws, so scipy's warning is noise here.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return self._sobol.random(n)
+    def _sobol_next(self, n):
+        """The next ``n`` points of the scrambled Sobol sequence, in order.
+
+        Points are drawn in power-of-two blocks (where Sobol's balance holds)
+        and handed out in sequence order, so a run of ``ask(1)`` calls walks
+        the sequence instead of taking the first point of many blocks.
+        """
+        while len(self._sobol_buffer) < n:
+            block = 2 ** int(np.ceil(np.log2(max(n, 8))))
+            self._sobol_buffer.extend(self._sobol.random(block))
+        taken, self._sobol_buffer = self._sobol_buffer[:n], self._sobol_buffer[n:]
+        return np.array(taken)
 
     def _enumerate_unseen(self, exclude):
         grids = [c.centres for c in self.coordinates]

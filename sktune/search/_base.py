@@ -30,9 +30,16 @@ from sktune.search._checkpoint import (
     make_header,
     mean_score,
 )
+from sktune.search._failures import (
+    failures_judged_per_search,
+    raise_if_every_fit_failed,
+)
 from sktune.space import Space
 
 _SEED_BOUND = 2**32 - 1
+# A converged optimiser on a rounded axis can propose only known candidates
+# for a while; this many all-known batches in a row end the search.
+_MAX_ASK_ROUNDS = 20
 
 
 def split_budget(n_iter, sizes):
@@ -168,7 +175,8 @@ class OptimizerSearchCV(BaseSearchCV):
         self._last_results = None
         self._resumed = []
         try:
-            return super().fit(X, y, **params)
+            with failures_judged_per_search():
+                return super().fit(X, y, **params)
         except BaseException:
             # A failed fit (error_score="raise", Ctrl-C) keeps what was gathered.
             if self._last_results:
@@ -278,6 +286,8 @@ class OptimizerSearchCV(BaseSearchCV):
                     f"{len(run.state.scores)}/{self.n_iter} candidates, best score "
                     f"{run.state.best_score:.5g}, {run.state.elapsed:.1f} s elapsed"
                 )
+        resumed_errors = [o.get("fit_error") for _, outs, _ in self._resumed for o in outs]
+        raise_if_every_fit_failed(self.error_score, resumed_errors)
         if self.stop_reason_ is None:
             self.stop_reason_ = "n_iter" if sum(run.done) >= self.n_iter else "space exhausted"
         self.n_iterations_ = run.state.n_iterations
@@ -292,25 +302,36 @@ class OptimizerSearchCV(BaseSearchCV):
         return more
 
     def _next_batch(self, run, batch):
-        """Ask each sub-space's optimiser for its share of the next batch."""
-        keys, points, candidates = [], [], []
-        for k, (subspace, optimizer) in enumerate(zip(self.space_.subspaces, self.optimizers_)):
-            want = min(batch, run.budgets[k] - run.done[k])
-            if want <= 0:
-                continue
-            for point in optimizer.ask(want):
-                params = subspace.from_unit(point)
-                key = (k, repr(sorted(params.items())))
-                if key in run.known_scores:
-                    # Two points of a rounded axis can decode to one candidate:
-                    # never fit it twice; the optimiser learns its known score.
-                    optimizer.tell(point[None], [-run.known_scores[key]])
+        """Ask each sub-space's optimiser for its share of the next batch.
+
+        Empty only when the optimisers have nothing left to propose: a batch
+        whose every point decoded to a known candidate is asked again.
+        """
+        for _ in range(_MAX_ASK_ROUNDS):
+            keys, points, candidates, n_asked = [], [], [], 0
+            for k, (subspace, optimizer) in enumerate(
+                zip(self.space_.subspaces, self.optimizers_)
+            ):
+                want = min(batch, run.budgets[k] - run.done[k])
+                if want <= 0:
                     continue
-                if key in keys:
-                    continue
-                keys.append(key)
-                points.append(point)
-                candidates.append(params)
+                asked = optimizer.ask(want)
+                n_asked += len(asked)
+                for point in asked:
+                    params = subspace.from_unit(point)
+                    key = (k, repr(sorted(params.items())))
+                    if key in run.known_scores:
+                        # Two points of a rounded axis can decode to one candidate:
+                        # never fit it twice; the optimiser learns its known score.
+                        optimizer.tell(point[None], [-run.known_scores[key]])
+                        continue
+                    if key in keys:
+                        continue
+                    keys.append(key)
+                    points.append(point)
+                    candidates.append(params)
+            if candidates or n_asked == 0:
+                break
         return keys, points, candidates
 
     def _record(self, run, keys, points, scores, more):
