@@ -1,0 +1,395 @@
+"""Convergence and parameter plots of fitted searches.
+
+Works with any fitted :class:`~sklearn.model_selection.BaseSearchCV` (sktune's
+searches, ``RandomizedSearchCV``, ``GridSearchCV``, ...): everything is read
+from ``cv_results_``. matplotlib is an optional extra, imported only when a
+function is called, so ``import sktune`` never imports it.
+"""
+
+import math
+
+import numpy as np
+from sklearn.exceptions import NotFittedError
+
+__all__ = ["plot_convergence", "plot_parameters"]
+
+_INSTALL_HINT = (
+    'sktune.plots needs matplotlib, which is not installed: pip install "sktune[plots]" '
+    "(or pip install matplotlib)."
+)
+# Numbers spanning this many decades are drawn on a log axis when the search
+# does not say how it sampled them (e.g. RandomizedSearchCV with a list).
+_LOG_DECADES = 2
+# Categories are drawn at 0, 1, 2...; points are spread by up to this much so
+# that candidates sharing a category do not hide one another.
+_CATEGORY_JITTER = 0.15
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(_INSTALL_HINT) from exc
+    return plt
+
+
+def _results(search, caller):
+    results = getattr(search, "cv_results_", None)
+    if results is None:
+        raise NotFittedError(
+            f"{caller} needs a fitted search, but this {type(search).__name__} has no "
+            "cv_results_: call fit(X, y) first."
+        )
+    return results
+
+
+def _metric(search, results, metric):
+    """The metric name whose ``mean_test_<name>`` column is plotted."""
+    available = sorted(k[len("mean_test_") :] for k in results if k.startswith("mean_test_"))
+    if metric is None:
+        refit = getattr(search, "refit", None)
+        if isinstance(refit, str) and f"mean_test_{refit}" in results:
+            return refit
+        if "mean_test_score" in results:
+            return "score"
+        raise ValueError(
+            f"{type(search).__name__} was fitted with several metrics {available} and "
+            "refit does not name one of them: pass metric=, e.g. "
+            f"metric={available[0]!r}."
+        )
+    if f"mean_test_{metric}" not in results:
+        raise ValueError(
+            f"metric={metric!r} is not in the cv_results_ of this "
+            f"{type(search).__name__}; it has {available}."
+        )
+    return metric
+
+
+def _scores(search, metric, caller):
+    results = _results(search, caller)
+    metric = _metric(search, results, metric)
+    return metric, np.asarray(results[f"mean_test_{metric}"], dtype=float)
+
+
+def best_so_far(scores):
+    """Running maximum of ``scores`` ignoring NaN (failed fits).
+
+    Entries before the first finite score stay NaN.
+
+    Examples
+    --------
+    >>> from sktune.plots import best_so_far
+    >>> best_so_far([float("nan"), 0.5, 0.4, float("nan"), 0.7]).tolist()
+    [nan, 0.5, 0.5, 0.5, 0.7]
+    """
+    scores = np.asarray(scores, dtype=float)
+    if scores.size == 0:
+        return scores
+    return np.fmax.accumulate(scores)
+
+
+def _default_labels(searches):
+    names = [type(s).__name__ for s in searches]
+    labels, seen = [], {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        duplicated = names.count(name) > 1
+        labels.append(f"{name} #{seen[name]}" if duplicated else name)
+    return labels
+
+
+def plot_convergence(*searches, ax=None, labels=None, metric=None):
+    """Plot the best score found so far against the number of candidates evaluated.
+
+    One step line per search, so several searches (sktune's, or any fitted
+    scikit-learn search such as ``RandomizedSearchCV``) can be compared on
+    the same axes; each candidate's own score is drawn as a faint dot. The
+    x axis counts candidates in ``cv_results_`` order (evaluation order for
+    sktune's searches). Scores are greater-is-better, as in scikit-learn.
+    Failed fits (NaN scores under ``error_score=np.nan``) do not count as
+    improvements; the line starts at the first candidate that did not fail.
+
+    Parameters
+    ----------
+    *searches : fitted BaseSearchCV
+        One or more fitted searches.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; None creates a new figure.
+    labels : list of str, default=None
+        Legend labels, one per search; None uses the class names (numbered
+        when a class appears more than once).
+    metric : str, default=None
+        Which ``mean_test_<metric>`` column to plot. None uses the metric
+        named by ``refit`` with multi-metric scoring, else ``"score"``.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The axes drawn on. ``ax.lines[i]`` is the best-so-far line of
+        ``searches[i]``.
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed.
+    sklearn.exceptions.NotFittedError
+        If a search has not been fitted.
+
+    See Also
+    --------
+    plot_parameters : Score against each searched parameter.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from scipy.stats import loguniform
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import RandomizedSearchCV
+    >>> from sklearn.svm import SVC
+    >>> from sktune import BayesSearchCV
+    >>> from sktune.plots import plot_convergence
+    >>> X, y = load_iris(return_X_y=True)
+    >>> space = {"C": loguniform(1e-2, 1e2), "gamma": loguniform(1e-3, 1e1)}
+    >>> bayes = BayesSearchCV(SVC(), space, n_iter=8, cv=3, random_state=0).fit(X, y)
+    >>> random = RandomizedSearchCV(SVC(), space, n_iter=8, cv=3,
+    ...                             random_state=0).fit(X, y)
+    >>> ax = plot_convergence(bayes, random)
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['BayesSearchCV', 'RandomizedSearchCV']
+    >>> plt.close(ax.figure)
+    """
+    if not searches:
+        raise TypeError("plot_convergence needs at least one fitted search.")
+    if labels is None:
+        labels = _default_labels(searches)
+    else:
+        labels = [str(label) for label in labels]
+        if len(labels) != len(searches):
+            raise ValueError(
+                f"labels has {len(labels)} entries for {len(searches)} searches: "
+                "give one label per search."
+            )
+    series = [_scores(s, metric, "plot_convergence") for s in searches]
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots()
+    for (_, scores), label in zip(series, labels, strict=True):
+        x = np.arange(1, len(scores) + 1)
+        (line,) = ax.plot(x, best_so_far(scores), drawstyle="steps-post", label=label)
+        ax.scatter(x, scores, s=12, alpha=0.35, color=line.get_color(), linewidths=0)
+    metrics = sorted({name for name, _ in series})
+    ax.set_xlabel("Candidates evaluated")
+    ax.set_ylabel(f"Best mean test {' / '.join(metrics)} so far")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="lower right")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+# -- plot_parameters ----------------------------------------------------------------------
+def _is_number(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _space_dimensions(search, name):
+    """The sktune dimensions named ``name`` in the search's space, if it has one."""
+    space = getattr(search, "space_", None)
+    subspaces = getattr(space, "subspaces", None) or []
+    return [sub.dimensions[name] for sub in subspaces if name in sub.dimensions]
+
+
+def _axis_kind(search, name, values):
+    """``("log" | "linear" | "category", category values or None)`` for one parameter."""
+    dims = _space_dimensions(search, name)
+    scales = {getattr(d, "scale", "linear") for d in dims}
+    numeric = bool(values) and all(_is_number(v) for v in values)
+    if dims and len(scales) == 1:
+        scale = scales.pop()
+        if scale is None:
+            known = list(getattr(dims[0], "values", None) or [])
+            return "category", known
+        if numeric:
+            return scale, None
+    if not numeric:
+        return "category", []
+    low, high = min(values), max(values)
+    if low > 0 and math.log10(high / low) >= _LOG_DECADES:
+        return "log", None
+    return "linear", None
+
+
+def _category_positions(values, known):
+    """Map each value to the index of its category; return positions and labels."""
+    keys = [repr(v) for v in known]
+    labels = [str(v) for v in known]
+    positions = []
+    for value in values:
+        key = repr(value)
+        if key not in keys:
+            keys.append(key)
+            labels.append(str(value))
+        positions.append(keys.index(key))
+    return np.asarray(positions, dtype=float), labels
+
+
+def _parameter_names(results, params):
+    seen = dict.fromkeys(name for p in results["params"] for name in p)
+    if params is None:
+        return list(seen)
+    params = [params] if isinstance(params, str) else list(params)
+    unknown = [p for p in params if p not in seen]
+    if unknown:
+        raise ValueError(
+            f"params {unknown} were not searched; the searched parameters are {list(seen)}."
+        )
+    return params
+
+
+def _grid_axes(plt, n_panels):
+    n_cols = min(n_panels, 3)
+    n_rows = math.ceil(n_panels / n_cols)
+    fig, grid = plt.subplots(
+        n_rows,
+        n_cols,
+        figsize=(4.0 * n_cols + 1.0, 3.2 * n_rows),
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
+    )
+    grid = grid.ravel()
+    for extra in grid[n_panels:]:
+        fig.delaxes(extra)
+    return grid[:n_panels]
+
+
+def plot_parameters(search, params=None, metric=None, axes=None):
+    """Plot the score of every candidate against each searched parameter.
+
+    One panel per parameter, sharing the score axis; points are coloured by
+    evaluation order (a shared colour bar), so a search that homes in shows
+    late, bright points gathering near the best values. Numeric parameters
+    sampled on a log scale get a log x axis: for sktune's searches the
+    dimension says so (``search.space_``: ``loguniform``, ``Real(...,
+    prior="log-uniform")``, a list of numbers spanning >= 2 decades); for
+    other searches, positive numbers spanning >= 2 decades are drawn on a
+    log axis. Categorical parameters (strings, None, estimators...) are
+    drawn as categories, labelled by ``str`` of each value, with a small
+    horizontal spread so that candidates sharing a value stay visible.
+    Failed fits (NaN scores) are marked with red crosses along the bottom
+    of each panel. With sub-spaces (a list of dicts), each panel shows the
+    candidates that have that parameter.
+
+    Parameters
+    ----------
+    search : fitted BaseSearchCV
+        A fitted sktune search, or any fitted scikit-learn search.
+    params : str or list of str, default=None
+        The parameters to plot, in panel order; None plots every searched
+        parameter in the order first seen in ``cv_results_["params"]``.
+    metric : str, default=None
+        Which ``mean_test_<metric>`` column to plot. None uses the metric
+        named by ``refit`` with multi-metric scoring, else ``"score"``.
+    axes : array-like of matplotlib.axes.Axes, default=None
+        At least one axes per parameter; None creates a figure with up to
+        three panels per row.
+
+    Returns
+    -------
+    axes : numpy.ndarray of matplotlib.axes.Axes
+        One-dimensional, one axes per plotted parameter, in ``params`` order.
+        ``axes[0].figure`` is the figure (to save or close it).
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed.
+    sklearn.exceptions.NotFittedError
+        If the search has not been fitted.
+
+    See Also
+    --------
+    plot_convergence : Best score so far against candidates evaluated.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from scipy.stats import loguniform
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.svm import SVC
+    >>> from sktune import BayesSearchCV
+    >>> from sktune.plots import plot_parameters
+    >>> X, y = load_iris(return_X_y=True)
+    >>> search = BayesSearchCV(SVC(), {"C": loguniform(1e-2, 1e2),
+    ...                                "kernel": ["linear", "rbf"]},
+    ...                        n_iter=8, cv=3, random_state=0).fit(X, y)
+    >>> axes = plot_parameters(search)
+    >>> [ax.get_xlabel() for ax in axes]
+    ['C', 'kernel']
+    >>> axes[0].get_xscale()
+    'log'
+    >>> [tick.get_text() for tick in axes[1].get_xticklabels()]
+    ['linear', 'rbf']
+    >>> plt.close(axes[0].figure)
+    """
+    results = _results(search, "plot_parameters")
+    metric = _metric(search, results, metric)
+    scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)
+    names = _parameter_names(results, params)
+    plt = _pyplot()
+    if axes is None:
+        axes = _grid_axes(plt, len(names))
+    else:
+        axes = np.asarray(axes, dtype=object).ravel()
+        if len(axes) < len(names):
+            raise ValueError(
+                f"axes has {len(axes)} axes for {len(names)} parameters {names}: give "
+                "one per parameter, or pass params= to choose fewer."
+            )
+        axes = axes[: len(names)]
+
+    order = np.arange(1, len(scores) + 1)
+    norm = plt.Normalize(vmin=1, vmax=max(len(scores), 2))
+    jitter = np.random.default_rng(0).uniform(
+        -_CATEGORY_JITTER, _CATEGORY_JITTER, len(scores)
+    )
+    points = None
+    for ax, name in zip(axes, names, strict=True):
+        rows = [i for i, p in enumerate(results["params"]) if name in p]
+        values = [results["params"][i][name] for i in rows]
+        kind, known = _axis_kind(search, name, values)
+        if kind == "category":
+            x, labels = _category_positions(values, known)
+            x = x + jitter[rows]
+            ax.set_xticks(range(len(labels)), labels)
+            ax.set_xlim(-0.5, len(labels) - 0.5)
+            if max(map(len, labels), default=0) > 8:
+                ax.tick_params(axis="x", labelrotation=30)
+        else:
+            x = np.asarray(values, dtype=float)
+            if kind == "log":
+                ax.set_xscale("log")
+            elif all(isinstance(v, (int, np.integer)) for v in values):
+                ax.xaxis.get_major_locator().set_params(integer=True)
+        y = scores[rows]
+        failed = np.isnan(y)
+        points = ax.scatter(
+            x[~failed], y[~failed], c=order[rows][~failed], cmap="viridis", norm=norm,
+            s=28, edgecolors="black", linewidths=0.3,
+        )
+        if failed.any():
+            ax.plot(
+                x[failed], np.full(failed.sum(), 0.02), linestyle="none", marker="x",
+                color="tab:red", transform=ax.get_xaxis_transform(), label="failed fit",
+            )
+        ax.set_xlabel(name)
+        ax.set_ylabel(f"Mean test {metric}")
+        ax.grid(True, alpha=0.3)
+    colorbar = axes[0].figure.colorbar(points, ax=list(axes))
+    colorbar.set_label("Evaluation order")
+    return axes
