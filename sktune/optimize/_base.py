@@ -229,7 +229,7 @@ class BaseOptimizer(ABC):
     def _propose(self, n_points):
         """Return an array of shape (k, n_dims) of candidate points, k >= 0."""
 
-    def _observe(self, points, values):
+    def _observe(self, points, values):  # noqa: B027 (an optional hook)
         """Hook called with newly told points; subclasses may update state."""
 
     def is_seen(self, point):

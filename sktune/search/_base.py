@@ -11,10 +11,9 @@
 
 from abc import abstractmethod
 from dataclasses import dataclass, field
-import os
 import math
 from numbers import Integral, Real
-import time
+import os
 
 import numpy as np
 from sklearn.base import clone
@@ -224,7 +223,7 @@ class OptimizerSearchCV(BaseSearchCV):
         # been evaluated in this call; the raw outputs feed the checkpoint.
         self._all_out = out
         if self._resumed:
-            params, outputs, more = zip(*self._resumed)
+            params, outputs, more = zip(*self._resumed, strict=True)
             candidate_params = list(params) + list(candidate_params)
             out = [o for rows in outputs for o in rows] + list(out)
             more_results = {
@@ -310,7 +309,7 @@ class OptimizerSearchCV(BaseSearchCV):
         for _ in range(_MAX_ASK_ROUNDS):
             keys, points, candidates, n_asked = [], [], [], 0
             for k, (subspace, optimizer) in enumerate(
-                zip(self.space_.subspaces, self.optimizers_)
+                zip(self.space_.subspaces, self.optimizers_, strict=True)
             ):
                 want = min(batch, run.budgets[k] - run.done[k])
                 if want <= 0:
@@ -342,7 +341,7 @@ class OptimizerSearchCV(BaseSearchCV):
             if mine:
                 optimizer.tell(np.array([points[i] for i in mine]), -scores[mine])
                 run.done[k] += len(mine)
-        run.known_scores.update(zip(keys, scores))
+        run.known_scores.update(zip(keys, scores, strict=True))
         run.state.scores.extend(scores.tolist())
         run.state.n_iterations += 1
         run.iteration += 1
