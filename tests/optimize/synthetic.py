@@ -83,6 +83,14 @@ BRANIN = Problem("branin", (Coordinate(CONTINUOUS),) * 2, _branin, 0.397887)
 HARTMANN6 = Problem("hartmann6", (Coordinate(CONTINUOUS),) * 6, _hartmann6, -3.32237)
 QUADRATIC = Problem("quadratic", (Coordinate(CONTINUOUS),) * 3, _quadratic, 0.0)
 MIXED = Problem("mixed", _MIXED, _mixed, 0.0)
+# Branin on axes 1 and 4 of a 6-D cube: four axes do nothing, as many
+# hyperparameters do; a surrogate must learn to ignore them.
+BRANIN_EMBEDDED = Problem(
+    "branin-embedded-6d",
+    (Coordinate(CONTINUOUS),) * 6,
+    lambda points: _branin(points[:, [1, 4]]),
+    0.397887,
+)
 
 
 def noisy(problem, scale, rng):
