@@ -42,7 +42,7 @@ class BayesSearchCV(OptimizerSearchCV):
         Quasi-random (scrambled Sobol) candidates before the surrogate is
         used; None means ``max(5, min(2 * n_dims + 1, 10))``.
 
-    acquisition : {{"ei", "lcb", "pi", "hedge"}}, default="ei"
+    acquisition : {"ei", "lcb", "pi", "hedge"}, default="ei"
         Expected improvement, lower confidence bound, probability of
         improvement, or a GP-Hedge portfolio of the three.
 
@@ -68,8 +68,8 @@ class BayesSearchCV(OptimizerSearchCV):
     >>> from sklearn.svm import SVC
     >>> from sktune import BayesSearchCV
     >>> X, y = load_iris(return_X_y=True)
-    >>> search = BayesSearchCV(SVC(), {{"C": loguniform(1e-2, 1e2),
-    ...                                "kernel": ["linear", "rbf"]}},
+    >>> search = BayesSearchCV(SVC(), {"C": loguniform(1e-2, 1e2),
+    ...                                "kernel": ["linear", "rbf"]},
     ...                        n_iter=12, random_state=0).fit(X, y)
     >>> sorted(search.best_params_)
     ['C', 'kernel']
