@@ -1,0 +1,121 @@
+"""Per-fit seeding of Keras without leaving any global random state changed.
+
+Where Keras's randomness comes from (Keras 3):
+
+* weight initialisers and the seed generators of layers such as ``Dropout``
+  take their seed, when none is given, from Python's global :mod:`random`
+  module at the moment the layer or initialiser is *created*
+  (``keras.random.make_default_seed``);
+* ``keras.random.*`` calls without a seed use one global ``SeedGenerator``
+  that is itself seeded from :mod:`random` when first created;
+* ``Model.fit(shuffle=True)`` on arrays shuffles with ``tf.random.shuffle``
+  (TensorFlow backend) or ``np.random.permutation`` (JAX and PyTorch
+  backends), i.e. with a *global* seed.
+
+``keras.utils.set_random_seed`` would pin all of these, but it changes the
+global Python, NumPy and TensorFlow seeds for the rest of the process.  This
+module does not call it.  Instead :func:`seeded_keras` swaps in, for the
+block where the model is built and compiled (not the training, so that fits
+in threads still run in parallel), a Python ``random`` state derived from the
+estimator's seed and an empty slot for Keras's global ``SeedGenerator``
+(recreated on demand from that state), then puts the previous state and
+generator back.  Every initialiser and layer seed generator created inside
+the block is therefore a function of the seed, while code outside the block
+sees exactly the state it would have seen without the fit.  Unseeded fits go
+through the same block with a seed drawn from the OS (:func:`fresh_seed`),
+so no fit, seeded or not, consumes Python's global random numbers as plain
+Keras does.  Layers whose ``call`` uses ``keras.random`` without a seed
+generator of their own are not covered (Keras asks layers to own a
+``SeedGenerator``).  Shuffling is made reproducible separately (see
+:mod:`sktune.keras._data`), with a seeded ``tf.data`` shuffle on
+TensorFlow; no determinism flag is ever enabled.
+
+A lock serialises these swaps between threads, so that two seeded fits in
+one process (joblib's threading backend) cannot save each other's state.
+"""
+
+from contextlib import contextmanager
+import numbers
+import random
+import secrets
+import threading
+
+import numpy as np
+
+_SWAP_LOCK = threading.RLock()
+_MAX_SEED = 2**31 - 1
+
+
+def seed_from_random_state(random_state):
+    """Return the integer seed of a fit, or None when the fit is unseeded.
+
+    ``None`` means "do not seed": unlike :func:`sklearn.utils.check_random_state`
+    it must not draw from NumPy's global generator, which a fit may not touch.
+    An int is used as given; a ``RandomState`` or ``Generator`` is advanced by
+    one draw, so successive fits from the same instance differ, as in
+    scikit-learn.
+    """
+    if random_state is None:
+        return None
+    if isinstance(random_state, numbers.Integral) and not isinstance(
+        random_state, bool
+    ):
+        return int(random_state) % (_MAX_SEED + 1)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(_MAX_SEED))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(_MAX_SEED))
+    raise ValueError(
+        f"random_state={random_state!r} is not valid: pass None, an int, a "
+        "numpy.random.RandomState or a numpy.random.Generator."
+    )
+
+
+def fresh_seed():
+    """A seed from the OS's entropy, for unseeded fits (touches no global RNG)."""
+    return secrets.randbits(31)
+
+
+def _keras_global_state():
+    """Keras's global-state module, or None on a Keras without it."""
+    try:
+        from keras.src.backend.common import global_state
+    except ImportError:  # pragma: no cover - layout of other Keras versions
+        return None
+    return global_state
+
+
+@contextmanager
+def seeded_keras(seed):
+    """Make the Keras objects created in the block a function of ``seed``.
+
+    With ``seed=None`` this does nothing.  Otherwise, on exit, Python's
+    ``random`` state and Keras's global ``SeedGenerator`` are exactly what they
+    were on entry (NumPy's global state and TensorFlow's global seed are never
+    touched).
+    """
+    if seed is None:
+        yield
+        return
+    global_state = _keras_global_state()
+    generator_key = "global_seed_generator"
+    with _SWAP_LOCK:
+        saved_python_state = random.getstate()
+        saved_generator = (
+            global_state.get_global_attribute(generator_key)
+            if global_state is not None
+            else None
+        )
+        try:
+            # A private Random object provides the state to install, so the
+            # global generator is never reseeded, only swapped and restored.
+            random.setstate(random.Random(seed).getstate())
+            if global_state is not None:
+                # Keras recreates it on demand, seeded from `random` (just set),
+                # so nothing is allocated when no layer needs it.
+                global_state.set_global_attribute(generator_key, None)
+            yield
+        finally:
+            random.setstate(saved_python_state)
+            if global_state is not None:
+                global_state.set_global_attribute(generator_key, saved_generator)

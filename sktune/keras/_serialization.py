@@ -1,0 +1,58 @@
+"""Pickling a fitted Keras model through Keras's own ``.keras`` format.
+
+Backend objects (TensorFlow variables, traced functions) cannot be pickled
+portably, so the wrappers' ``__getstate__`` replaces the fitted model by the
+bytes of a ``.keras`` archive (architecture, weights, compile configuration
+and optimizer state), written with the public ``keras.saving.save_model`` to a
+temporary file and read back into memory; ``__setstate__`` loads it again.
+The classes of the model's layers and of the model itself are pickled next to
+the bytes (by reference, as pickle does for any class) and handed to Keras as
+``custom_objects``, so models with user-defined layers load without having
+been registered with ``keras.saving.register_keras_serializable``.
+"""
+
+import os
+import tempfile
+
+_ARCHIVE_NAME = "model.keras"
+
+
+def _custom_objects(model):
+    classes = {}
+    pending = [model]
+    while pending:
+        layer = pending.pop()
+        classes.setdefault(type(layer).__name__, type(layer))
+        pending.extend(getattr(layer, "layers", None) or [])
+    return {
+        name: cls
+        for name, cls in classes.items()
+        if not cls.__module__.startswith("keras.")
+    }
+
+
+def model_to_bytes(model):
+    """Return ``(archive_bytes, custom_objects)`` for a Keras model."""
+    import keras
+
+    with tempfile.TemporaryDirectory(prefix="sktune-keras-") as directory:
+        path = os.path.join(directory, _ARCHIVE_NAME)
+        keras.saving.save_model(model, path)
+        with open(path, "rb") as archive:
+            data = archive.read()
+    return data, _custom_objects(model)
+
+
+def model_from_bytes(data, custom_objects):
+    """Load a model saved by :func:`model_to_bytes`."""
+    import keras
+
+    with tempfile.TemporaryDirectory(prefix="sktune-keras-") as directory:
+        path = os.path.join(directory, _ARCHIVE_NAME)
+        with open(path, "wb") as archive:
+            archive.write(data)
+        # Unpickling already runs arbitrary code, so Keras's safe mode (which
+        # refuses Lambda layers) would protect nothing here.
+        return keras.saving.load_model(
+            path, custom_objects=custom_objects or None, safe_mode=False
+        )

@@ -1,0 +1,71 @@
+"""Pickle, deepcopy and clone, fitted and unfitted (Keras's own format inside)."""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from sklearn.base import clone  # noqa: E402
+
+from sktune.keras import KerasClassifier, KerasRegressor  # noqa: E402
+from tests.keras.conftest import tiny_model  # noqa: E402
+
+pytestmark = pytest.mark.keras
+
+
+class Scale(keras.layers.Layer):
+    """An unregistered custom layer: pickling must still load it."""
+
+    def __init__(self, factor=2.0, **kwargs):
+        super().__init__(**kwargs)
+        self.factor = factor
+
+    def call(self, inputs):
+        return inputs * self.factor
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+def custom_layer_model(meta):
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            Scale(0.5),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(1),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "estimator, data",
+    [
+        (KerasClassifier(tiny_model, loss="auto", metrics=["accuracy"]), "binary_data"),
+        (
+            KerasRegressor(custom_layer_model, loss="mse", optimizer="adam"),
+            "regression_data",
+        ),
+    ],
+)
+def test_fitted_estimator_round_trips(estimator, data, request):
+    X, y = request.getfixturevalue(data)
+    estimator = clone(estimator).set_params(epochs=2, run_eagerly=True, random_state=0)
+    for unfitted in (pickle.loads(pickle.dumps(estimator)), copy.deepcopy(estimator)):
+        assert unfitted.get_params().keys() == estimator.get_params().keys()
+    estimator.fit(X, y)
+    expected = estimator.predict(X)
+    state = estimator.__getstate__()
+    assert "model_" not in state and isinstance(state["_model_archive"][0], bytes)
+    for restored in (pickle.loads(pickle.dumps(estimator)), copy.deepcopy(estimator)):
+        np.testing.assert_array_equal(restored.predict(X), expected)
+        assert restored.model_ is not estimator.model_
+        assert restored.history_ == estimator.history_
+    # a restored model keeps its optimizer state and can keep training
+    restored = pickle.loads(pickle.dumps(estimator))
+    restored.partial_fit(X, y)
+    assert len(restored.history_["loss"]) == 3
+    assert not hasattr(clone(estimator), "model_")

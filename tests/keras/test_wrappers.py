@@ -1,0 +1,162 @@
+"""Targets, fitting, prediction and the sklearn API of the two wrappers."""
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from sklearn.base import clone, is_classifier, is_regressor  # noqa: E402
+from sklearn.datasets import make_multilabel_classification  # noqa: E402
+
+from sktune.keras import KerasClassifier, KerasRegressor  # noqa: E402
+from tests.keras.conftest import tiny_model  # noqa: E402
+
+pytestmark = pytest.mark.keras
+
+FAST = dict(run_eagerly=True, epochs=2, random_state=0)
+
+
+def test_mixins_make_sklearn_see_the_right_kind():
+    assert is_classifier(KerasClassifier(tiny_model))
+    assert is_regressor(KerasRegressor(tiny_model))
+    assert not is_regressor(KerasClassifier(tiny_model))
+    assert KerasClassifier().verbose == 0
+
+
+def test_binary_string_labels(binary_data):
+    X, y = binary_data
+    labels = np.array(["no", "yes"])[y]
+    clf = KerasClassifier(tiny_model, loss="auto", **FAST).fit(X, labels)
+    assert list(clf.classes_) == ["no", "yes"]
+    assert clf.target_type_ == "binary" and clf.n_classes_ == 2
+    assert clf.model_.outputs[0].shape[-1] == 1
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 2) and proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert set(clf.predict(X)) <= {"no", "yes"}
+    assert 0.0 <= clf.score(X, labels) <= 1.0
+    assert clf.n_features_in_ == X.shape[1]
+    assert set(clf.history_) == {"loss"} and len(clf.history_["loss"]) == 2
+
+
+def test_multiclass_with_one_hot_and_sparse_losses(multiclass_data):
+    X, y = multiclass_data
+    for loss in ("sparse_categorical_crossentropy", "categorical_crossentropy"):
+        clf = KerasClassifier(tiny_model, loss=loss, metrics=["accuracy"], **FAST)
+        clf.fit(X, y)
+        assert clf.predict_proba(X).shape == (len(X), 3)
+        assert set(clf.history_) == {"loss", "accuracy"}
+
+
+def test_logits_output_gives_probabilities(multiclass_data):
+    X, y = multiclass_data
+
+    def build(meta):
+        return keras.Sequential(
+            [
+                keras.Input((meta["n_features_in_"],)),
+                keras.layers.Dense(meta["n_classes_"]),
+            ]
+        )
+
+    clf = KerasClassifier(
+        build,
+        loss=keras.losses.SparseCategoricalCrossentropy,
+        loss__from_logits=True,
+        **FAST,
+    ).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.min() >= 0 and np.allclose(proba.sum(axis=1), 1)
+
+
+def test_multilabel_indicator_target():
+    X, Y = make_multilabel_classification(
+        n_samples=120, n_features=6, n_classes=3, random_state=0
+    )
+    clf = KerasClassifier(tiny_model, loss="auto", **FAST).fit(X, Y)
+    assert clf.target_type_ == "multilabel-indicator"
+    assert clf.predict(X).shape == Y.shape and clf.predict(X).dtype == Y.dtype
+    assert clf.predict_proba(X).shape == Y.shape
+
+
+def test_multi_output_regression(regression_data):
+    X, y = regression_data
+    Y = np.column_stack([y, -y])
+    reg = KerasRegressor(tiny_model, loss="mse", **FAST).fit(X, Y)
+    assert reg.n_outputs_ == 2 and reg.predict(X).shape == (len(X), 2)
+    reg = KerasRegressor(tiny_model, loss="mse", **FAST).fit(X, y)
+    pred = reg.predict(X)
+    assert pred.shape == (len(X),) and pred.dtype == np.float64
+
+
+def test_sample_weight_and_class_weight(binary_data):
+    X, y = binary_data
+    weights = np.where(y == 1, 2.0, 1.0)
+    KerasClassifier(tiny_model, loss="auto", **FAST).fit(X, y, sample_weight=weights)
+    KerasClassifier(tiny_model, loss="auto", class_weight="balanced", **FAST).fit(X, y)
+    clf = KerasClassifier(tiny_model, loss="auto", **FAST)
+    clf.fit(X, y, class_weight={0: 1.0, 1: 3.0})
+
+
+def test_partial_fit_and_warm_start(binary_data):
+    X, y = binary_data
+    clf = KerasClassifier(tiny_model, loss="auto", run_eagerly=True, random_state=0)
+    clf.partial_fit(X[:100], y[:100], classes=[0, 1])
+    first = clf.model_
+    clf.partial_fit(X[100:], y[100:])
+    assert clf.model_ is first and len(clf.history_["loss"]) == 2
+
+    warm = KerasClassifier(tiny_model, loss="auto", warm_start=True, **FAST).fit(X, y)
+    model = warm.model_
+    weights = [w.copy() for w in model.get_weights()]
+    warm.fit(X, y)
+    assert warm.model_ is model and len(warm.history_["loss"]) == 4
+    assert any(
+        not np.allclose(a, b) for a, b in zip(weights, model.get_weights(), strict=True)
+    )
+
+    cold = KerasClassifier(tiny_model, loss="auto", **FAST).fit(X, y)
+    model = cold.model_
+    cold.fit(X, y)
+    assert cold.model_ is not model and len(cold.history_["loss"]) == 2
+
+
+def test_fit_keywords_pass_through_and_callbacks_are_copied(binary_data):
+    X, y = binary_data
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=1)
+    clf = KerasClassifier(tiny_model, loss="auto", run_eagerly=True, epochs=3)
+    clf.fit(X, y, validation_split=0.25, callbacks=[stop])
+    assert "val_loss" in clf.history_
+    assert stop.model is None  # the fit trained with a copy
+    clf.fit(X, y, fit__validation_split=0.25, callbacks=[stop])
+
+
+def test_compiled_model_instance_is_cloned_for_every_fit(binary_data):
+    X, y = binary_data
+    model = tiny_model({"n_features_in_": X.shape[1], "target_type_": "binary"})
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy")
+    before = [w.copy() for w in model.get_weights()]
+    clf = KerasClassifier(model=model, optimizer__learning_rate=0.05, **FAST).fit(X, y)
+    assert clf.model_ is not model
+    assert all(
+        np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True)
+    )
+    assert np.isclose(float(clf.model_.optimizer.learning_rate), 0.05)
+    assert np.isclose(float(model.optimizer.learning_rate), 0.01)
+    clone(clf).fit(X, y)
+
+
+def test_get_params_reports_extra_keywords_and_clone_keeps_them():
+    clf = KerasClassifier(build_fn=tiny_model, hidden=4, optimizer__learning_rate=0.1)
+    params = clf.get_params()
+    assert params["hidden"] == 4 and params["optimizer__learning_rate"] == 0.1
+    cloned = clone(clf)
+    assert cloned.hidden == 4 and cloned.optimizer__learning_rate == 0.1
+    cloned.set_params(hidden=16, optimizer__momentum=0.5, fit__shuffle=False)
+    assert cloned.get_params()["hidden"] == 16
+    assert cloned.get_params()["optimizer__momentum"] == 0.5
+    # a build-function argument not given to the constructor can be set by name
+    fresh = KerasClassifier(build_fn=tiny_model).set_params(hidden=2)
+    assert fresh.get_params()["hidden"] == 2
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        KerasClassifier(build_fn=tiny_model).set_params(not_an_argument=1)
