@@ -179,15 +179,7 @@ def test_keras_estimator_same_results_as_sequential(client):
     # fractions of 75 test samples; allow one sample to flip in case TF's
     # float32 CPU kernels reduce in another order under another thread pool
     # (workers run with OMP_NUM_THREADS=1). A seeding fault flips many.
-    try:
-        assert_same_results(on_dask, sequential, atol=1 / 75 + 1e-6)
-    except AssertionError as exc:
-        # Known fault, reported: sktune/keras/_seeding.py seeds Keras by
-        # swapping the process-global `random` state during build; a Dask
-        # worker's event-loop thread (tornado's PeriodicCallback jitter) draws
-        # from `random` meanwhile, so initial weights depend on timing.
-        # Remove this except clause once seeding no longer uses global state.
-        pytest.xfail(f"Keras fits on Dask workers are not reproducible yet: {exc}")
+    assert_same_results(on_dask, sequential, atol=1 / 75 + 1e-6)
 
 
 # -- a worker dies mid-search -----------------------------------------------------------

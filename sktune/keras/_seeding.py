@@ -16,8 +16,10 @@ Where Keras's randomness comes from (Keras 3):
 global Python, NumPy and TensorFlow seeds for the rest of the process.  This
 module does not call it.  Instead :func:`seeded_keras` swaps in, for the
 block where the model is built and compiled (not the training, so that fits
-in threads still run in parallel), a Python ``random`` state derived from the
-estimator's seed and an empty slot for Keras's global ``SeedGenerator``
+in threads still run in parallel), a private ``random.Random`` seeded from the
+estimator's seed as the source Keras draws default seeds from (its
+``seed_generator.python_random`` alias; the process's ``random`` module is
+left alone), and an empty slot for Keras's global ``SeedGenerator``
 (recreated on demand from that state), then puts the previous state and
 generator back.  Every initialiser and layer seed generator created inside
 the block is therefore a function of the seed, while code outside the block
@@ -99,23 +101,42 @@ def seeded_keras(seed):
         return
     global_state = _keras_global_state()
     generator_key = "global_seed_generator"
+    seed_module = _keras_seed_module()
     with _SWAP_LOCK:
-        saved_python_state = random.getstate()
         saved_generator = (
             global_state.get_global_attribute(generator_key)
             if global_state is not None
             else None
         )
-        try:
-            # A private Random object provides the state to install, so the
-            # global generator is never reseeded, only swapped and restored.
+        if seed_module is not None:
+            # Keras draws every default seed from its module-level alias of
+            # `random`; a private Random there leaves the process's `random`
+            # untouched, so other threads (a Dask worker's event loop) can
+            # neither perturb this fit's seeds nor see their state change.
+            saved_source = seed_module.python_random
+            seed_module.python_random = random.Random(seed)
+        else:  # pragma: no cover - other Keras layouts: swap the global state
+            saved_source = random.getstate()
             random.setstate(random.Random(seed).getstate())
+        try:
             if global_state is not None:
-                # Keras recreates it on demand, seeded from `random` (just set),
+                # Keras recreates it on demand, seeded from the source just set,
                 # so nothing is allocated when no layer needs it.
                 global_state.set_global_attribute(generator_key, None)
             yield
         finally:
-            random.setstate(saved_python_state)
+            if seed_module is not None:
+                seed_module.python_random = saved_source
+            else:  # pragma: no cover
+                random.setstate(saved_source)
             if global_state is not None:
                 global_state.set_global_attribute(generator_key, saved_generator)
+
+
+def _keras_seed_module():
+    """Keras's seed_generator module if it draws default seeds via ``python_random``."""
+    try:
+        from keras.src.random import seed_generator
+    except ImportError:  # pragma: no cover
+        return None
+    return seed_generator if hasattr(seed_generator, "python_random") else None
