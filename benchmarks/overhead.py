@@ -224,11 +224,14 @@ def search_wall_times(n_iter=100, include_skopt=True):
             print(f"scikit-optimize unavailable for the search timing: {exc}")
         else:
             methods.append(("skopt BayesSearchCV", SkoptBayesSearchCV))
+    from _problems import to_skopt  # the peers' spaces, translated once
+
     rows = []
     for problem, estimator, space, X, y in _search_problems():
         for name, cls in methods:
+            spec = to_skopt(space) if name.startswith("skopt") else space
             started = time.perf_counter()
-            cls(estimator, space, n_iter=n_iter, cv=5, random_state=SEED).fit(X, y)
+            cls(estimator, spec, n_iter=n_iter, cv=5, random_state=SEED).fit(X, y)
             rows.append((problem, name, time.perf_counter() - started))
     return rows
 
