@@ -16,7 +16,8 @@ from numbers import Integral, Real
 import os
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
@@ -171,6 +172,10 @@ class OptimizerSearchCV(BaseSearchCV):
         self._check_parameter_names()
         self._check_metric_to_optimize()
         self._data_shape = list(getattr(X, "shape", None) or np.shape(X))
+        # BaseSearchCV sets n_splits_ before _run_search only from sklearn 1.9 on.
+        self._n_splits = check_cv(
+            self.cv, y, classifier=is_classifier(self.estimator)
+        ).get_n_splits(X, y, params.get("groups"))
         self._last_results = None
         self._resumed = []
         try:
@@ -182,7 +187,8 @@ class OptimizerSearchCV(BaseSearchCV):
                 self.cv_results_ = self._last_results
             raise
         finally:
-            for name in ("_last_results", "_rng", "_resumed", "_data_shape", "_all_out"):
+            temporary = ("_last_results", "_rng", "_resumed", "_data_shape", "_all_out")
+            for name in (*temporary, "_n_splits"):
                 self.__dict__.pop(name, None)
 
     def _check_parameter_names(self):
@@ -267,12 +273,12 @@ class OptimizerSearchCV(BaseSearchCV):
             if search_ctx is not None:
                 iteration_ctx = search_ctx.subcontext(
                     task_name=self._iteration_column,
-                    max_subtasks=len(candidates) * self.n_splits_,
+                    max_subtasks=len(candidates) * self._n_splits,
                     sequential_subtasks=False,
                 ).call_on_fit_task_begin(estimator=self)
-            results = evaluate_candidates(
-                candidates, more_results=more, callback_ctx=iteration_ctx
-            )
+            # scikit-learn < 1.9 has no callbacks and no callback_ctx argument.
+            context = {} if iteration_ctx is None else {"callback_ctx": iteration_ctx}
+            results = evaluate_candidates(candidates, more_results=more, **context)
             self._last_results = results
             if iteration_ctx is not None:
                 iteration_ctx.call_on_fit_task_end(estimator=self)
@@ -347,7 +353,7 @@ class OptimizerSearchCV(BaseSearchCV):
         run.iteration += 1
         if run.checkpoint is None:
             return
-        n_splits = self.n_splits_
+        n_splits = self._n_splits
         outputs = self._all_out[-len(points) * n_splits :]
         run.checkpoint.append(
             [

@@ -183,7 +183,7 @@ def make_header(search, data_shape, space):
         "estimator": stable_repr(search.estimator),
         "space": space_fingerprint(space),
         "data_shape": list(data_shape),
-        "n_splits": search.n_splits_,
+        "n_splits": search._n_splits,
         "scoring": stable_repr(search.scoring),
         "return_train_score": bool(search.return_train_score),
     }
