@@ -26,7 +26,7 @@ which traces nothing). ``clear_session`` would also reset Keras's global state
 under other live models, so the wrappers never call it. What sktune controls
 is not tracing more than plain Keras: no predict function is traced for small
 inputs, so its growth is at most plain Keras's; ``run_eagerly=True`` bounds
-growth for long searches over tiny models (see benchmarks/README_keras.md).
+growth for long searches over tiny models (see benchmarks/README.md).
 """
 
 from numbers import Integral, Real
