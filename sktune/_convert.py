@@ -20,9 +20,8 @@ def _from_skopt(name, value):
     kind = type(value).__name__
     if kind == "Categorical":
         return Categorical(list(value.categories))
+    # The base of a log prior does not change which points are searched.
     prior = getattr(value, "prior", "uniform") or "uniform"
-    if getattr(value, "base", 10) not in (10, np.e) and prior == "log-uniform":
-        pass  # the base of a log prior does not change which points are searched
     cls = Real if kind == "Real" else Integer
     return cls(value.low, value.high, prior=prior)
 

@@ -74,11 +74,8 @@ class NoImprovement:
         if len(best) <= self.n_candidates:
             return None
         before, now = best[-self.n_candidates - 1], best[-1]
-        if not np.isfinite(now):
-            return None
-        if np.isfinite(before) and now - before > self.min_delta:
-            return None
-        if not np.isfinite(before):
+        # Until a candidate has succeeded there is nothing to improve on.
+        if not np.isfinite(before) or now - before > self.min_delta:
             return None
         return (
             f"n_iter_no_change: best score {now:.6g} improved by less than "
