@@ -4,7 +4,7 @@ Importing :mod:`sktune` never imports Keras or TensorFlow; the Keras estimators
 live in :mod:`sktune.keras`.
 """
 
-from sktune._dimensions import Categorical, Integer, Real
+from sktune.space._dimensions import Categorical, Integer, Real
 from sktune.search.bayes import BayesSearchCV
 from sktune.search.genetic import GeneticSearchCV
 

@@ -8,8 +8,8 @@ from scipy import stats
 from sklearn.dummy import DummyClassifier, DummyRegressor
 
 from sktune import Categorical, Integer, Real
-from sktune._dimensions import MAX_LATTICE_LEVELS
-from sktune._distributions import TAIL_QUANTILE, EmpiricalContinuous
+from sktune.space._dimensions import MAX_LATTICE_LEVELS
+from sktune.space._distributions import TAIL_QUANTILE, EmpiricalContinuous
 from sktune.optimize._base import CATEGORICAL, CONTINUOUS, ORDINAL
 from sktune.space import Dimension, Ordinal, Space, SubSpace
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from sktune._dimensions import (
+from sktune.space._dimensions import (
     Dimension,
     Integer,
     Ordinal,

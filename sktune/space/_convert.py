@@ -6,8 +6,8 @@ attributes, so neither package is imported.
 
 import numpy as np
 
-from sktune._dimensions import Categorical, Dimension, Integer, Ordinal, Real, is_number
-from sktune._distributions import empirical, from_scipy, is_scipy_frozen
+from sktune.space._dimensions import Categorical, Dimension, Integer, Ordinal, Real, is_number
+from sktune.space._distributions import empirical, from_scipy, is_scipy_frozen
 
 _PRIOR_WORDS = {"uniform", "log-uniform", "loguniform", "log"}
 
