@@ -23,6 +23,9 @@ class SearchState:
     scores : list of float
         The optimised metric of every evaluated candidate, in evaluation
         order (greater is better; NaN for failed fits).
+    proposed : list of bool
+        For each score, whether the optimiser chose the candidate (False for
+        its initial design: quasi-random points, the first generation).
     started : float
         ``time.monotonic()`` when the search started.
     n_iterations : int
@@ -30,8 +33,17 @@ class SearchState:
     """
 
     scores: list = field(default_factory=list)
+    proposed: list = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     n_iterations: int = 0
+
+    def add(self, scores, proposed):
+        """Record evaluated candidates: their scores and who chose them."""
+        scores, proposed = list(scores), list(proposed)
+        if len(scores) != len(proposed):
+            raise ValueError(f"{len(scores)} scores but {len(proposed)} proposed flags.")
+        self.scores.extend(float(s) for s in scores)
+        self.proposed.extend(bool(p) for p in proposed)
 
     @property
     def elapsed(self):
@@ -63,23 +75,33 @@ class TimeBudget:
 
 
 class NoImprovement:
-    """Stop when the best score has not improved by ``min_delta`` in ``n_candidates``."""
+    """Stop when the best score has not improved by ``min_delta`` in ``n_candidates``.
+
+    Only candidates the optimiser proposed count: the initial design explores
+    on purpose, so its candidates neither start nor fill the window. The
+    window is the last ``n_candidates`` proposed candidates; the best score
+    before the first of them (initial design included) is what they must beat.
+    """
 
     def __init__(self, n_candidates, min_delta=0.0):
         self.n_candidates = n_candidates
         self.min_delta = min_delta
 
     def __call__(self, state):
-        best = state.best_so_far()
-        if len(best) <= self.n_candidates:
+        proposed = np.flatnonzero(state.proposed)
+        if len(proposed) < self.n_candidates:
             return None
-        before, now = best[-self.n_candidates - 1], best[-1]
+        best = state.best_so_far()
+        window_start = proposed[-self.n_candidates]
+        before = best[window_start - 1] if window_start > 0 else np.nan
+        now = best[-1]
         # Until a candidate has succeeded there is nothing to improve on.
         if not np.isfinite(before) or now - before > self.min_delta:
             return None
         return (
             f"n_iter_no_change: best score {now:.6g} improved by less than "
-            f"min_delta={self.min_delta} in the last {self.n_candidates} candidates"
+            f"min_delta={self.min_delta} in the last {self.n_candidates} candidates "
+            "proposed by the optimiser"
         )
 
 

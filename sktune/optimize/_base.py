@@ -143,6 +143,14 @@ class BaseOptimizer(ABC):
         Every told point, in the order told.
     y_ : ndarray of shape (n_told,)
         Their values; NaN where the evaluation failed.
+
+    Notes
+    -----
+    A strategy with an initial design (quasi-random points before the model
+    or the breeding is used) says so through :meth:`_in_initial_design`; the
+    base class marks each asked or told point, and
+    :meth:`from_initial_design` reports the marks (a search's stopping rules
+    count only the points the strategy chose).
     """
 
     def __init__(self, coordinates, random_state=None):
@@ -156,6 +164,7 @@ class BaseOptimizer(ABC):
         self.y_ = np.empty(0)
         self._seen = set()  # keys of told and pending points
         self._pending = {}  # key -> point, asked but not yet told
+        self._initial = set()  # keys of points of the initial design
         self._sobol = qmc.Sobol(self.n_dims, scramble=True, seed=self.rng)
         self._sobol_buffer = []
 
@@ -173,6 +182,10 @@ class BaseOptimizer(ABC):
         n_points = min(n_points, self.n_remaining)
         if n_points == 0:
             return np.empty((0, self.n_dims))
+        # A batch that starts in the initial design counts as part of it.
+        initial = self._in_initial_design(
+            len(self.X_) + len(self._pending), int(np.isfinite(self.y_).sum())
+        )
         proposed = snap(self._propose(n_points), self.coordinates)
         batch = self._take_new(proposed, n_points, set())
         if len(batch) < n_points:
@@ -182,6 +195,8 @@ class BaseOptimizer(ABC):
         for point in batch:
             self._pending[self._key(point)] = point
             self._seen.add(self._key(point))
+            if initial:
+                self._initial.add(self._key(point))
         return batch
 
     def tell(self, points, values):
@@ -198,14 +213,20 @@ class BaseOptimizer(ABC):
             )
         keep = []
         told = {self._key(p) for p in self.X_}
+        n_succeeded = int(np.isfinite(self.y_).sum())
         for i, point in enumerate(points):
             key = self._key(point)
-            self._pending.pop(key, None)
+            was_asked = self._pending.pop(key, None) is not None
             if key in told:
                 continue
+            # A point told without an ask (a resumed history) is marked by
+            # where it falls in the history, as if it had been asked there.
+            if not was_asked and self._in_initial_design(len(told), n_succeeded):
+                self._initial.add(key)
             told.add(key)
             self._seen.add(key)
             keep.append(i)
+            n_succeeded += bool(np.isfinite(values[i]))
         if keep:
             self.X_ = np.vstack([self.X_, points[keep]])
             self.y_ = np.concatenate([self.y_, values[keep]])
@@ -231,6 +252,25 @@ class BaseOptimizer(ABC):
 
     def _observe(self, points, values):  # noqa: B027 (an optional hook)
         """Hook called with newly told points; subclasses may update state."""
+
+    def from_initial_design(self, points):
+        """Whether each point was asked (or told) as part of the initial design.
+
+        The initial design is what a strategy evaluates before it uses what it
+        has learnt (the quasi-random first points of a Gaussian process, the
+        first generation of a genetic algorithm); a point that was never asked
+        nor told is not part of it.
+        """
+        points = snap(points, self.coordinates)
+        return np.array([self._key(p) in self._initial for p in points], dtype=bool)
+
+    def _in_initial_design(self, n_seen, n_succeeded):
+        """Whether the next point belongs to the initial design.
+
+        ``n_seen`` points were asked or told before it, ``n_succeeded`` of the
+        told ones have a finite value. The default: there is no initial design.
+        """
+        return False
 
     def is_seen(self, point):
         """True if ``point`` (snapped) was already told or is pending."""

@@ -264,6 +264,10 @@ class GPOptimizer(BaseOptimizer):
         return self.gp_.predict(self._encode(points), return_std=return_std)
 
     # -- proposing --------------------------------------------------------------------
+    def _in_initial_design(self, n_seen, n_succeeded):
+        # Failed evaluations do not count: the design goes on until enough succeed.
+        return n_succeeded < self.n_initial_points_
+
     def _propose(self, n_points):
         n_finite = int(np.isfinite(self.y_).sum())
         if n_finite < self.n_initial_points_ or len(self._groups) == 0:

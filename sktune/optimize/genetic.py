@@ -225,6 +225,10 @@ class GeneticOptimizer(BaseOptimizer):
         return history
 
     # -- breeding ------------------------------------------------------------------
+    def _in_initial_design(self, n_seen, n_succeeded):
+        # Generation 0: the first population_size points are quasi-random.
+        return n_seen < self.population_size
+
     def _propose(self, n_points):
         n_filled = len(self.X_) + len(self._pending)
         n_bred = n_points - max(0, self.population_size - n_filled)

@@ -10,13 +10,14 @@
 """
 
 from abc import abstractmethod
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 import math
 from numbers import Integral, Real
 import os
 
 import numpy as np
-from sklearn.base import clone, is_classifier
+from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
@@ -32,7 +33,13 @@ from sktune.search._checkpoint import (
 )
 from sktune.search._failures import (
     failures_judged_per_search,
-    raise_if_every_fit_failed,
+    non_finite_warnings_held,
+    warn_non_finite,
+)
+from sktune.search._validation import (
+    check_parameter_names,
+    metric_names_of,
+    metric_to_optimize,
 )
 from sktune.space import Space
 
@@ -142,6 +149,9 @@ class OptimizerSearchCV(BaseSearchCV):
     def _after_search(self):
         """Hook for fitted attributes read off the optimisers."""
 
+    def _check_settings(self):
+        """Hook for warnings about settings, once ``space_`` is known."""
+
     # -- fit: fail fast, then let BaseSearchCV run ----------------------------------------
     def fit(self, X, y=None, **params):
         """Run the search: validate, then evaluate up to ``n_iter`` candidates.
@@ -169,8 +179,8 @@ class OptimizerSearchCV(BaseSearchCV):
         self._rng = check_random_state(self.random_state)
         space_seed = self._rng.randint(_SEED_BOUND)
         self.space_ = Space.from_user(self.param_distributions, random_state=space_seed)
-        self._check_parameter_names()
-        self._check_metric_to_optimize()
+        check_parameter_names(self.estimator, self.space_)
+        self._check_settings()
         self._data_shape = list(getattr(X, "shape", None) or np.shape(X))
         # BaseSearchCV sets n_splits_ before _run_search only from sklearn 1.9 on.
         self._n_splits = check_cv(
@@ -179,7 +189,7 @@ class OptimizerSearchCV(BaseSearchCV):
         self._last_results = None
         self._resumed = []
         try:
-            with failures_judged_per_search():
+            with failures_judged_per_search(self.error_score) as self._failures:
                 return super().fit(X, y, **params)
         except BaseException:
             # A failed fit (error_score="raise", Ctrl-C) keeps what was gathered.
@@ -187,42 +197,30 @@ class OptimizerSearchCV(BaseSearchCV):
                 self.cv_results_ = self._last_results
             raise
         finally:
-            temporary = ("_last_results", "_rng", "_resumed", "_data_shape", "_all_out")
+            temporary = (
+                "_last_results", "_rng", "_resumed", "_data_shape", "_all_out", "_failures"
+            )
             for name in (*temporary, "_n_splits"):
                 self.__dict__.pop(name, None)
 
-    def _check_parameter_names(self):
-        for subspace in self.space_.subspaces:
-            sample = subspace.sample(1, np.random.default_rng(0))[0]
-            try:
-                clone(self.estimator).set_params(**sample)
-            except ValueError as exc:
-                valid = sorted(self.estimator.get_params(deep=True))
-                raise ValueError(
-                    f"param_distributions names {sorted(sample)}, but "
-                    f"{type(self.estimator).__name__} rejects one of them ({exc}). "
-                    f"Valid parameter names: {valid}."
-                ) from exc
-
-    def _check_metric_to_optimize(self):
-        multimetric = isinstance(self.scoring, (list, tuple, set, dict))
-        if multimetric and not isinstance(self.refit, str):
-            raise ValueError(
-                f"{type(self).__name__} optimises one metric, and with multi-metric "
-                f"scoring it optimises the one named by refit; refit={self.refit!r}. "
-                "Set refit to one of the scorer names, e.g. refit='accuracy'."
-            )
-
     def _metric_name(self, results):
-        if "mean_test_score" in results:
-            return "score"
-        if isinstance(self.refit, str) and f"mean_test_{self.refit}" in results:
-            return self.refit
-        names = sorted(k[len("mean_test_") :] for k in results if k.startswith("mean_test_"))
-        raise ValueError(
-            f"The scoring callable returned several metrics {names}; set refit to "
-            f"the one {type(self).__name__} should optimise."
-        )
+        """The ``mean_test_<name>`` column the optimiser follows (see _validation)."""
+        names = metric_names_of(results)
+        if callable(self.scoring) and names != ["score"]:
+            # A scoring callable's metrics are known only now: check refit as
+            # BaseSearchCV would after the whole search, before more fits.
+            self._check_refit_for_multimetric(names)
+        return metric_to_optimize(self.refit, names)
+
+    def _check_refit_for_multimetric(self, scores):
+        try:
+            super()._check_refit_for_multimetric(scores)
+        except ValueError as exc:
+            raise ValueError(
+                f"{exc} The metrics of scoring are {list(scores)}: set refit to one of "
+                "them, to a callable, or to False (the optimiser then follows the "
+                "first one)."
+            ) from None
 
     def _format_results(self, candidate_params, n_splits, out, more_results=None):
         # Resumed candidates come first in cv_results_, exactly as if they had
@@ -236,7 +234,9 @@ class OptimizerSearchCV(BaseSearchCV):
                 key: [m[key] for m in more] + list(values)
                 for key, values in (more_results or {}).items()
             }
-        return super()._format_results(candidate_params, n_splits, out, more_results)
+        # The "non-finite scores" warning is given once, when the search ends.
+        with non_finite_warnings_held():
+            return super()._format_results(candidate_params, n_splits, out, more_results)
 
     # -- the loop ---------------------------------------------------------------------------
     def _run_search(self, evaluate_candidates, callback_ctx=None):
@@ -253,6 +253,7 @@ class OptimizerSearchCV(BaseSearchCV):
         self._resume(run)
         self.stop_reason_ = None
         batch = self._batch_size()
+        self._print_plan(run)
         max_iterations = max(math.ceil(b / batch) for b in run.budgets)
         search_ctx = None
         if callback_ctx is not None:
@@ -278,27 +279,67 @@ class OptimizerSearchCV(BaseSearchCV):
                 ).call_on_fit_task_begin(estimator=self)
             # scikit-learn < 1.9 has no callbacks and no callback_ctx argument.
             context = {} if iteration_ctx is None else {"callback_ctx": iteration_ctx}
-            results = evaluate_candidates(candidates, more_results=more, **context)
+            with self._without_batch_announcement():
+                results = evaluate_candidates(candidates, more_results=more, **context)
             self._last_results = results
             if iteration_ctx is not None:
                 iteration_ctx.call_on_fit_task_end(estimator=self)
             metric = self._metric_name(results)
             scores = np.asarray(results[f"mean_test_{metric}"][-len(candidates) :], float)
             self._record(run, keys, points, scores, more)
-            if self.verbose > 0:
+            self._failures.check_batch(
+                candidates,
+                [self._varying_names[k] for k, _ in keys],
+                self._n_splits,
+                type(self).__name__,
+            )
+            if self.verbose > 1:
                 print(
                     f"[{type(self).__name__}] {self._iteration_column} {run.iteration - 1}: "
                     f"{len(run.state.scores)}/{self.n_iter} candidates, best score "
                     f"{run.state.best_score:.5g}, {run.state.elapsed:.1f} s elapsed"
                 )
         resumed_errors = [o.get("fit_error") for _, outs, _ in self._resumed for o in outs]
-        raise_if_every_fit_failed(self.error_score, resumed_errors)
+        self._failures.finish(resumed_errors)
+        if self._last_results:
+            warn_non_finite(self._last_results)
         if self.stop_reason_ is None:
             self.stop_reason_ = "n_iter" if sum(run.done) >= self.n_iter else "space exhausted"
+        elif self.verbose > 0:
+            print(f"[{type(self).__name__}] stopped early, {self.stop_reason_}")
         self.n_iterations_ = run.state.n_iterations
         self._after_search()
         if search_ctx is not None:
             search_ctx.call_on_fit_task_end(estimator=self)
+
+    def _print_plan(self, run):
+        """scikit-learn's "Fitting N folds..." line, once for the whole search."""
+        if self.verbose > 0:
+            n_candidates = sum(run.budgets) - sum(run.done)
+            print(
+                f"Fitting {self._n_splits} folds for each of {n_candidates} candidates,"
+                f" totalling {n_candidates * self._n_splits} fits"
+            )
+
+    @contextmanager
+    def _without_batch_announcement(self):
+        # evaluate_candidates prints its "Fitting..." line for each call when
+        # self.verbose > 0; the per-fit messages use the verbose value that
+        # BaseSearchCV.fit captured before the search, so they are unchanged.
+        verbose = self.verbose
+        self.verbose = 0
+        try:
+            yield
+        finally:
+            self.verbose = verbose
+
+    @property
+    def _varying_names(self):
+        """For each sub-space, the names of its parameters with more than one value."""
+        return [
+            [name for name, dim in sub.dimensions.items() if dim.size > 1]
+            for sub in self.space_.subspaces
+        ]
 
     def _more_results(self, owners, iteration):
         more = {self._iteration_column: [iteration] * len(owners)}
@@ -348,7 +389,7 @@ class OptimizerSearchCV(BaseSearchCV):
                 optimizer.tell(np.array([points[i] for i in mine]), -scores[mine])
                 run.done[k] += len(mine)
         run.known_scores.update(zip(keys, scores, strict=True))
-        run.state.scores.extend(scores.tolist())
+        run.state.add(scores, self._proposed_by_optimizer(owners, points))
         run.state.n_iterations += 1
         run.iteration += 1
         if run.checkpoint is None:
@@ -368,6 +409,13 @@ class OptimizerSearchCV(BaseSearchCV):
             ]
         )
 
+    def _proposed_by_optimizer(self, owners, points):
+        """False for the candidates of an optimiser's initial design."""
+        return [
+            not self.optimizers_[k].from_initial_design(point[None])[0]
+            for k, point in zip(owners, points, strict=True)
+        ]
+
     # -- checkpoints ------------------------------------------------------------------------
     def _open_checkpoint(self):
         if self.checkpoint is None:
@@ -382,32 +430,39 @@ class OptimizerSearchCV(BaseSearchCV):
         if not records:
             return
         subspaces = self.space_.subspaces
-        metric = self.refit if isinstance(self.refit, str) else "score"
-        by_subspace = [[] for _ in subspaces]
+        by_subspace, resumed = [[] for _ in subspaces], []
         for record in records:
             k = int(record["more"].get("subspace", 0))
             point = np.asarray(record["point"], dtype=float)
             outputs = [decode_output(o) for o in record["outputs"]]
             params = subspaces[k].from_unit(point)
-            score = mean_score(outputs, metric)
+            score = mean_score(outputs, self._metric_of_outputs(outputs))
             key = (k, repr(sorted(params.items())))
             if key in run.known_scores:
                 continue
             run.known_scores[key] = score
             self._resumed.append((params, outputs, record["more"]))
             by_subspace[k].append((point, score))
-            run.state.scores.append(score)
+            resumed.append((k, point, score))
             run.iteration = max(run.iteration, int(record["more"][self._iteration_column]) + 1)
         for k, rows in enumerate(by_subspace):
             if rows:
                 self.optimizers_[k].tell(np.array([p for p, _ in rows]), [-s for _, s in rows])
                 run.done[k] += len(rows)
+        owners, points, scores = zip(*resumed, strict=True)
+        run.state.add(scores, self._proposed_by_optimizer(owners, points))
         if sum(run.done) >= self.n_iter:
             raise ValueError(
                 f"Checkpoint {self.checkpoint!r} already holds {sum(run.done)} "
                 f"candidates, the whole budget n_iter={self.n_iter}: nothing is left to "
                 "evaluate. Raise n_iter to continue the search, or use a new checkpoint."
             )
+
+
+    def _metric_of_outputs(self, outputs):
+        scores = outputs[0]["test_scores"] if outputs else None
+        names = list(scores) if isinstance(scores, dict) else ["score"]
+        return metric_to_optimize(self.refit, names)
 
 
 @dataclass

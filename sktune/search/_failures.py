@@ -1,63 +1,165 @@
-"""Failed fits under a numeric ``error_score``: judged per search, not per batch.
+"""Failed fits and non-finite scores: judged once per search, not once per batch.
 
-``BaseSearchCV.fit`` checks each ``evaluate_candidates`` call on its own and
-raises when every fit of that call failed. ``RandomizedSearchCV`` makes one
-call, so this means "every candidate failed"; sktune makes one call per batch,
-so the first failed candidate (``n_points=1``) or failed generation would end
-the search. While an sktune search runs, a batch whose fits all failed only
-warns, and the search raises scikit-learn's error at the end if every one of
-its fits failed, as ``RandomizedSearchCV`` does.
+``BaseSearchCV`` checks each ``evaluate_candidates`` call on its own: it warns
+(``FitFailedWarning``) when some fits of the call failed, raises when all of
+them did, and ``_format_results`` warns about non-finite scores over every
+candidate so far. ``RandomizedSearchCV`` makes one call, so that is one
+summary per search; sktune makes one call per batch, which would repeat the
+warnings after every batch and end the search at the first batch whose fits
+all failed. While an sktune search runs:
+
+- fit errors are collected, and at the end of the search scikit-learn's own
+  check runs once over all of them: one ``FitFailedWarning`` with the totals,
+  or scikit-learn's "All the N fits failed" error if none succeeded;
+- the "non-finite scores" warning is held back and given once, at the end,
+  with scikit-learn's text;
+- a configuration error ends the search early (see :meth:`FitFailures.check_batch`).
 """
 
 from contextlib import contextmanager
 from contextvars import ContextVar
 import warnings
 
-from sklearn.exceptions import FitFailedWarning
+import numpy as np
 import sklearn.model_selection._search as _sklearn_search
 from sklearn.model_selection._validation import (
     _warn_or_raise_about_fit_failures as _sklearn_check,
 )
 
-# The fit errors (None for a success) of the sktune search running in this
-# thread, or None outside sktune searches, where scikit-learn's check is unchanged.
-_fit_errors = ContextVar("sktune_fit_errors", default=None)
+# A configuration error is declared once this many distinct candidates have
+# failed with the same error and no fit of the search has succeeded.
+MIN_FAILED_CANDIDATES = 3
+
+_NON_FINITE_MESSAGE = r"One or more of the (test|train) scores are non-finite"
+
+# The FitFailures of the sktune search running in this context, or None
+# outside sktune searches, where scikit-learn's check is unchanged.
+_current = ContextVar("sktune_fit_failures", default=None)
 
 
 def _check_batch(results, error_score):
-    errors = _fit_errors.get()
-    if errors is None:
+    failures = _current.get()
+    if failures is None:
         return _sklearn_check(results, error_score)
-    batch = [result["fit_error"] for result in results]
-    errors.extend(batch)
-    if batch and all(error is not None for error in batch):
-        warnings.warn(
-            f"\nAll the {len(batch)} fits of this batch failed; their score is set to "
-            f"{error_score} and the search goes on. The first error:\n{batch[0]}",
-            FitFailedWarning,
-            stacklevel=2,
-        )
-        return None
-    return _sklearn_check(results, error_score)
+    failures.add([result["fit_error"] for result in results])
+    return None
+
+
+def _error_kind(fit_error):
+    """The exception line of a formatted traceback: what failed, not where."""
+    lines = [line for line in fit_error.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else fit_error
+
+
+class FitFailures:
+    """The fit errors of one search (None for a fit that succeeded)."""
+
+    def __init__(self, error_score):
+        self.error_score = error_score
+        self.errors = []
+        self._batch = []
+        self._failed = {}  # exception line -> candidates that failed on every split
+
+    def add(self, fit_errors):
+        self.errors.extend(fit_errors)
+        self._batch = list(fit_errors)
+
+    def check_batch(self, candidates, varying, n_splits, search_name):
+        """Raise if the failures so far can only be a configuration error.
+
+        That is: no fit of the search has succeeded, and at least
+        ``MIN_FAILED_CANDIDATES`` candidates failed on every split with the
+        same exception, while differing in every parameter that can vary
+        (``varying[i]``: the names that can vary in candidate i's sub-space). A
+        failure tied to one value (a misspelled kernel among good ones) or to
+        one region therefore never ends the search; one that follows the
+        candidates everywhere (no model given, a wrong input shape) does,
+        instead of spending the whole budget on it.
+        """
+        batch, self._batch = self._batch, []
+        if any(error is None for error in self.errors):
+            return
+        for i, params in enumerate(candidates):
+            errors = batch[i * n_splits : (i + 1) * n_splits]
+            if not errors or any(error is None for error in errors):
+                continue
+            self._failed.setdefault(_error_kind(errors[0]), []).append(
+                (params, varying[i])
+            )
+        for kind, failed in self._failed.items():
+            if len(failed) >= MIN_FAILED_CANDIDATES and _differ_everywhere(failed):
+                self._raise_all_failed(
+                    self.errors,
+                    f"{search_name} stopped early: {len(failed)} different candidates "
+                    f"failed on every split with the same error ({kind}) and no fit "
+                    "has succeeded, so the configuration fails whatever the "
+                    "candidate.",
+                )
+
+    def finish(self, earlier_errors=()):
+        """At the end of a search: one warning with the totals, or the error.
+
+        ``earlier_errors`` are the fit errors of candidates re-used from a
+        checkpoint, None for a success.
+        """
+        errors = list(earlier_errors) + self.errors
+        _sklearn_check([{"fit_error": error} for error in errors], self.error_score)
+
+    def _raise_all_failed(self, errors, preface):
+        """scikit-learn's "All the N fits failed" error, after ``preface``."""
+        try:
+            _sklearn_check([{"fit_error": error} for error in errors], self.error_score)
+        except ValueError as exc:
+            raise ValueError(f"{preface}{exc}") from None
+
+
+def _differ_everywhere(failed):
+    """True if, for every parameter that can vary, the candidates take >= 2 values.
+
+    ``failed`` holds (params, names that can vary) pairs.
+    """
+    names = set().union(*(set(varying) for _, varying in failed))
+    for name in names:
+        values = {repr(params[name]) for params, _ in failed if name in params}
+        if len(values) < 2:
+            return False
+    return True
 
 
 @contextmanager
-def failures_judged_per_search():
-    """Within this context, ``evaluate_candidates`` tolerates all-failed batches."""
+def failures_judged_per_search(error_score):
+    """Within this context, ``evaluate_candidates`` only records fit failures."""
     _sklearn_search._warn_or_raise_about_fit_failures = _check_batch
-    token = _fit_errors.set([])
+    failures = FitFailures(error_score)
+    token = _current.set(failures)
     try:
-        yield
+        yield failures
     finally:
-        _fit_errors.reset(token)
+        _current.reset(token)
 
 
-def raise_if_every_fit_failed(error_score, earlier_errors=()):
-    """Raise scikit-learn's "All the N fits failed" error if no fit succeeded.
+@contextmanager
+def non_finite_warnings_held():
+    """Silence scikit-learn's per-batch "non-finite scores" warning."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_NON_FINITE_MESSAGE, category=UserWarning)
+        yield
 
-    ``earlier_errors`` are the ``fit_error`` values of fits made before this
-    call to ``fit`` (a resumed checkpoint), None for a success.
+
+def warn_non_finite(results):
+    """scikit-learn's "non-finite scores" warning, once per search.
+
+    One warning per ``mean_test_*``/``mean_train_*`` column with a non-finite
+    value, in ``cv_results_`` order, with scikit-learn's text.
     """
-    errors = list(earlier_errors) + (_fit_errors.get() or [])
-    if errors and all(error is not None for error in errors):
-        _sklearn_check([{"fit_error": error} for error in errors], error_score)
+    for key, means in results.items():
+        if not key.startswith(("mean_test_", "mean_train_")):
+            continue
+        means = np.asarray(means, dtype=float)
+        if np.any(~np.isfinite(means)):
+            which = key[len("mean_") :].split("_")[0]
+            warnings.warn(
+                f"One or more of the {which} scores are non-finite: {means}",
+                category=UserWarning,
+                stacklevel=3,
+            )

@@ -1,12 +1,13 @@
 """GeneticSearchCV: its parameters, and the genetic optimiser it builds."""
 
 from numbers import Integral, Real
+import warnings
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from sktune.optimize.genetic import GeneticOptimizer
-from sktune.search._base import OptimizerSearchCV
+from sktune.search._base import OptimizerSearchCV, split_budget
 from sktune.search._docs import fill_shared_docs
 
 
@@ -154,6 +155,22 @@ class GeneticSearchCV(OptimizerSearchCV):
 
     def _batch_size(self):
         return self.population_size
+
+    def _check_settings(self):
+        sizes = [sub.size for sub in self.space_.subspaces]
+        budgets = split_budget(self.n_iter, sizes)
+        bred = [b > self.population_size for b in budgets]
+        exhausted = [b >= size for b, size in zip(budgets, sizes, strict=True)]
+        if not any(bred) and not all(exhausted):
+            warnings.warn(
+                f"GeneticSearchCV with n_iter={self.n_iter} and population_size="
+                f"{self.population_size} evaluates only its first generation, which "
+                "is quasi-random: this is a random search. Give n_iter several "
+                f"generations (e.g. n_iter={5 * self.population_size}) or a smaller "
+                "population_size.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _after_search(self):
         # The optimiser minimises negated scores; report scores.

@@ -4,12 +4,20 @@ Foreign dimension objects (scikit-optimize's, Optuna's) are read through their
 attributes, so neither package is imported.
 """
 
+import re
+import warnings
+
 import numpy as np
 
 from sktune.space._dimensions import Categorical, Dimension, Integer, Ordinal, Real, is_number
 from sktune.space._distributions import empirical, from_scipy, is_scipy_frozen
 
 _PRIOR_WORDS = {"uniform", "log-uniform", "loguniform", "log"}
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+# "1..10", "1-10", "1:10", "1 to 10", "1e-3...1e3": a range written as a string.
+_RANGE_STRING = re.compile(
+    rf"^\s*({_NUMBER})\s*(?:\.{{2,3}}|-|:|,|to)\s*({_NUMBER})\s*$", re.IGNORECASE
+)
 
 
 def _module_of(value):
@@ -69,6 +77,45 @@ def _looks_like_skopt_shorthand(value):
     )
 
 
+def _is_integral_text(text):
+    return re.fullmatch(r"[-+]?\d+", text) is not None
+
+
+def _check_range_string(name, value):
+    match = _RANGE_STRING.match(value)
+    if match is None:
+        return
+    low, high = match.groups()
+    if _is_integral_text(low) and _is_integral_text(high):
+        hint = (
+            f"Integer({low}, {high}) for whole numbers or Real({low}, {high}) for any "
+            "number between them (both from sktune)"
+        )
+    else:
+        hint = f"Real({low}, {high}) (from sktune import Real)"
+    raise TypeError(
+        f"Parameter {name!r} is the string {value!r}, which is not a range. For the "
+        f"range from {low} to {high} write {hint}; for a list of choices write a list."
+    )
+
+
+def _warn_if_two_number_tuple(name, value):
+    if not (isinstance(value, tuple) and len(value) == 2 and all(map(is_number, value))):
+        return
+    low, high = value
+    integral = all(isinstance(v, (int, np.integer)) for v in value)
+    kind = "Integer" if integral else "Real"
+    warnings.warn(
+        f"Parameter {name!r} is the tuple {value!r}: sktune searches its two values "
+        "only, as scikit-learn does. If you meant the range between them "
+        f"(scikit-optimize's shorthand), write {kind}({low!r}, {high!r}) (from sktune "
+        f"import {kind}); write the two values as a list, [{low!r}, {high!r}], to "
+        "silence this warning.",
+        UserWarning,
+        stacklevel=2,
+    )
+
+
 def to_dimension(name, value, rng):
     """Turn one ``param_distributions`` entry into a Dimension, or say what is wrong."""
     if isinstance(value, Dimension):
@@ -91,6 +138,8 @@ def to_dimension(name, value, rng):
             f"{kind}({low!r}, {high!r}, prior={'log-uniform' if 'log' in prior else 'uniform'!r}) "
             "(from sktune import Real, Integer); for choices use a list."
         )
+    if isinstance(value, str):
+        _check_range_string(name, value)
     if isinstance(value, (str, bytes)) or is_number(value) or value is None or isinstance(
         value, (bool, np.bool_)
     ):
@@ -110,4 +159,5 @@ def to_dimension(name, value, rng):
             f"Parameter {name!r} is {value!r} ({type(value).__name__}), which is neither "
             "a list, a distribution with rvs, nor an sktune dimension."
         ) from None
+    _warn_if_two_number_tuple(name, value)
     return _from_sequence(name, value)

@@ -391,19 +391,88 @@ def test_multimetric_refit_name_is_the_optimised_metric(search_cls):
     np.testing.assert_allclose(-search.optimizers_[0].y_, results["mean_test_acc"])
 
 
-@pytest.mark.parametrize("refit", [True, False])
-def test_multimetric_without_a_metric_name_is_rejected_before_fitting(
-    search_cls, refit
-):
+@pytest.mark.parametrize("refit", [True, "f2"])
+def test_multimetric_refit_true_or_unknown_is_rejected_before_fitting(search_cls, refit):
+    scoring = {"acc": "accuracy", "f1": "f1_macro"}
+    with pytest.raises(ValueError, match="refit must be set to a scorer key"):
+        RandomizedSearchCV(NoFitAllowed(), {"x": [0.1]}, scoring=scoring, refit=refit).fit(
+            X, y
+        )
     search = make_search(
-        search_cls,
-        NoFitAllowed(),
-        {"x": Real(0, 1)},
-        scoring={"acc": "accuracy", "f1": "f1_macro"},
-        refit=refit,
+        search_cls, NoFitAllowed(), {"x": Real(0, 1)}, scoring=scoring, refit=refit
     )
-    with pytest.raises(ValueError, match=r"refit=(True|False).*scorer names"):
+    # scikit-learn's message, then the user's own scorer names.
+    with pytest.raises(ValueError, match=r"refit must be set.*\['acc', 'f1'\]"):
         search.fit(X, y)
+
+
+MULTIMETRIC_SCORINGS = {
+    "dict": ({"f1": "f1_macro", "acc": "accuracy"}, "f1"),
+    "list": (["accuracy", "f1_macro"], "accuracy"),
+}
+
+
+@pytest.mark.parametrize("case", list(MULTIMETRIC_SCORINGS))
+def test_multimetric_refit_false_optimises_the_first_metric(search_cls, case):
+    scoring, first = MULTIMETRIC_SCORINGS[case]
+    tree = DecisionTreeClassifier(random_state=0)
+    reference = RandomizedSearchCV(
+        tree, TREE_DISTRIBUTIONS, n_iter=4, cv=2, scoring=scoring, refit=False
+    ).fit(X, y)
+    search = make_search(
+        search_cls, tree, TREE_SPACE, scoring=scoring, refit=False
+    ).fit(X, y)
+    results = search.cv_results_
+
+    assert search.multimetric_ and reference.multimetric_
+    for attribute in ("best_index_", "best_score_", "best_params_", "best_estimator_"):
+        assert hasattr(search, attribute) == hasattr(reference, attribute), attribute
+    # The first metric of scoring is what the optimiser was told.
+    np.testing.assert_allclose(-search.optimizers_[0].y_, results[f"mean_test_{first}"])
+
+
+def test_multimetric_callable_refit(search_cls):
+    def best_f1_then_fastest(cv_results):
+        f1 = np.asarray(cv_results["mean_test_f1"])
+        ties = np.flatnonzero(f1 == f1.max())
+        return int(ties[np.argmin(np.asarray(cv_results["mean_fit_time"])[ties])])
+
+    scoring = {"acc": "accuracy", "f1": "f1_macro"}
+    tree = DecisionTreeClassifier(random_state=0)
+    search = make_search(
+        search_cls, tree, TREE_SPACE, scoring=scoring, refit=best_f1_then_fastest
+    ).fit(X, y)
+    results = search.cv_results_
+
+    assert search.best_index_ == best_f1_then_fastest(results)
+    assert search.best_estimator_.max_depth == search.best_params_["max_depth"]
+    assert not hasattr(search, "best_score_")  # as scikit-learn, with a callable refit
+    np.testing.assert_allclose(-search.optimizers_[0].y_, results["mean_test_acc"])
+
+
+def _acc_and_depth_scores(estimator, X_test, y_test):
+    return {
+        "acc": float(np.mean(estimator.predict(X_test) == y_test)),
+        "shallow": -float(estimator.get_depth()),
+    }
+
+
+def test_scoring_callable_returning_a_dict(search_cls):
+    tree = DecisionTreeClassifier(random_state=0)
+    search = make_search(
+        search_cls, tree, TREE_SPACE, scoring=_acc_and_depth_scores, refit=False
+    ).fit(X, y)
+    np.testing.assert_allclose(
+        -search.optimizers_[0].y_, search.cv_results_["mean_test_acc"]
+    )
+
+    # refit=True cannot pick a metric: rejected after the first batch, not the budget.
+    search = make_search(
+        search_cls, tree, TREE_SPACE, scoring=_acc_and_depth_scores, refit=True
+    )
+    with pytest.raises(ValueError, match=r"refit must be set.*\['acc', 'shallow'\]"):
+        search.fit(X, y)
+    assert len(search.cv_results_["params"]) == batch_size(search)
 
 
 def test_callable_refit(search_cls):
@@ -499,6 +568,67 @@ def test_every_fit_failing_raises_like_sklearn(search_cls):
     with pytest.raises(ValueError, match="All the 12 fits failed"):
         search.fit(X, y)
     assert np.isnan(search.cv_results_["mean_test_score"]).tolist() == [True] * 6
+
+
+class NoModel(ClassifierMixin, BaseEstimator):
+    """Fails every fit with the same error, whatever its parameters."""
+
+    def __init__(self, x=0.5, kind="a"):
+        self.x = x
+        self.kind = kind
+
+    def fit(self, X, y):
+        FIT_LOG.append({"x": self.x})
+        raise ValueError("NoModel has no model: pass model=")
+
+
+def test_configuration_error_ends_the_search_early(search_cls, fit_log):
+    search = make_search(
+        search_cls, NoModel(), {"x": Real(0, 1), "kind": ["a", "b"]}, n_iter=30
+    )
+    with pytest.raises(ValueError, match="stopped early") as caught:
+        search.fit(X, y)
+    message = str(caught.value)
+    # At least 3 distinct candidates, and the first whole batch, were tried.
+    n_tried = max(3, batch_size(search))
+
+    assert len(fit_log) == 2 * n_tried
+    assert f"All the {2 * n_tried} fits failed" in message
+    assert "NoModel has no model" in message
+    assert len(search.cv_results_["params"]) == n_tried
+
+
+def test_one_fit_failed_warning_per_search_with_the_totals(search_cls, recwarn):
+    search = make_search(search_cls, Probe(fail_above=0.5), {"x": Real(0, 1)}, n_iter=12)
+    search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    n_failed = int(np.isnan(scores).sum())
+
+    assert search.n_iterations_ > 1 and 0 < n_failed < 12
+    fit_failed = [w for w in recwarn if issubclass(w.category, FitFailedWarning)]
+    assert len(fit_failed) == 1
+    assert f"{2 * n_failed} fits failed out of a total of 24" in str(fit_failed[0].message)
+    non_finite = [w for w in recwarn if "test scores are non-finite" in str(w.message)]
+    assert len(non_finite) == 1
+    assert str(non_finite[0].message).count("nan") == n_failed
+
+
+def test_non_finite_scores_warn_once_per_search_and_dataset(search_cls, recwarn):
+    def nan_for_large_leaves(estimator, X_test, y_test):
+        return np.nan if estimator.min_samples_leaf > 10 else 1.0
+
+    make_search(
+        search_cls,
+        DecisionTreeClassifier(random_state=0),
+        TREE_SPACE,
+        n_iter=8,
+        scoring=nan_for_large_leaves,
+        return_train_score=True,
+    ).fit(X, y)
+    messages = [str(w.message) for w in recwarn if "non-finite" in str(w.message)]
+
+    assert len(messages) == 2
+    assert "test scores" in messages[0] and "train scores" in messages[1]
 
 
 def test_exception_mid_search_keeps_earlier_candidates(search_cls, fit_log):
@@ -621,10 +751,66 @@ def test_pickle_fitted_search(search_cls):
 # -- bad input is reported before any fit -----------------------------------------------------
 def test_unknown_parameter_name_lists_valid_names(search_cls):
     pipe = Pipeline([("scale", StandardScaler()), ("clf", NoFitAllowed())])
-    search = make_search(search_cls, pipe, {"clf__xx": Real(0, 1)})
-    with pytest.raises(ValueError, match="clf__xx") as caught:
+    space = {"clf__x": Real(0, 1), "clf__kernal": ["rbf", "poly"]}
+    search = make_search(search_cls, pipe, space)
+    with pytest.raises(ValueError, match="'clf__kernal'") as caught:
         search.fit(X, y)
-    assert "clf__x'" in str(caught.value) and "clf__kernel" in str(caught.value)
+    message = str(caught.value)
+
+    assert "did you mean 'clf__kernel'?" in message
+    # One list, with the nested names of every step, and no estimator repr.
+    assert message.count("Valid parameter names") == 1
+    assert message.count("'clf__x'") == 1
+    assert "'scale__with_mean'" in message and "'clf__kernel'" in message
+    assert "NoFitAllowed(" not in message and "StandardScaler(" not in message
+
+
+def test_unknown_parameter_of_a_searched_step(search_cls):
+    # clf is searched: its parameters are valid once it is set, and the list
+    # of valid names is the one of the pipeline with that step in place.
+    pipe = Pipeline([("scale", StandardScaler()), ("clf", None)])
+    space = {"clf": [SVC()], "clf__gama": [0.1, 1.0]}
+    with pytest.raises(ValueError, match="did you mean 'clf__gamma'") as caught:
+        make_search(search_cls, pipe, space).fit(X, y)
+    assert "'clf__C'" in str(caught.value) and "SVC(" not in str(caught.value)
+
+
+def test_objects_in_param_distributions_are_never_modified(search_cls):
+    svc = SVC()
+    scaler = StandardScaler()
+    space = {
+        "clf": [svc],
+        "clf__C": [0.01, 0.1],
+        "scale": [scaler],
+        "scale__with_mean": [False],
+    }
+    before = joblib.hash([svc, scaler])
+    pipe = Pipeline([("scale", None), ("clf", None)])
+
+    search = make_search(search_cls, pipe, space, n_iter=2, scoring="accuracy")
+    search.fit(X, y)
+
+    assert joblib.hash([svc, scaler]) == before
+    assert svc.C == 1.0 and scaler.with_mean is True
+    assert search.best_estimator_.named_steps["clf"] is not svc
+    assert search.best_estimator_.named_steps["clf"].C == search.best_params_["clf__C"]
+
+
+def test_two_number_tuple_keeps_sklearns_meaning_but_warns(search_cls):
+    with pytest.warns(UserWarning, match=re.escape("Real(0.01, 10.0)")):
+        search = make_search(
+            search_cls, Probe(), {"x": (0.01, 10.0)}, n_iter=3
+        ).fit(X, y)
+    # Two values, as RandomizedSearchCV reads the tuple, not a range.
+    assert sorted(p["x"] for p in search.cv_results_["params"]) == [0.01, 10.0]
+    assert search.stop_reason_ == "space exhausted"
+
+
+def test_range_written_as_a_string(search_cls):
+    search = make_search(search_cls, NoFitAllowed(), {"x": "1..10"})
+    with pytest.raises(TypeError, match=re.escape("Integer(1, 10)")) as caught:
+        search.fit(X, y)
+    assert "Real(1, 10)" in str(caught.value)
 
 
 COMMON_INVALID = [
@@ -659,18 +845,23 @@ def test_single_value_instead_of_a_list(search_cls):
 
 
 # -- stopping rules ---------------------------------------------------------------------------
-def test_n_iter_no_change(search_cls):
+def test_n_iter_no_change_counts_only_proposed_candidates(search_cls):
     # The score does not depend on x: nothing ever improves.
     search = make_search(
         search_cls, Probe(scale=0.0), {"x": Real(0, 1)}, n_iter=20, n_iter_no_change=3
     ).fit(X, y)
     n_evaluated = len(search.cv_results_["params"])
+    optimizer = search.optimizers_[0]
+    initial = optimizer.from_initial_design(optimizer.X_)
+    initial_size = 5 if search_cls is BayesSearchCV else POPULATION_SIZE  # 1 dimension
 
     assert search.stop_reason_.startswith("n_iter_no_change")
-    # It stops at the first check after 3 candidates without improvement.
-    assert n_evaluated == max(4, batch_size(search))
-    assert len(search.optimizers_[0].y_) == n_evaluated
-    assert search.best_index_ < n_evaluated
+    assert "proposed by the optimiser" in search.stop_reason_
+    # The initial design comes first and does not count; the search stops at the
+    # first check after 3 proposed candidates (a whole generation for the GA).
+    assert initial.tolist() == [True] * initial_size + [False] * (n_evaluated - initial_size)
+    assert n_evaluated - initial_size == max(3, batch_size(search))
+    assert len(optimizer.y_) == n_evaluated
 
 
 def test_n_iter_no_change_with_min_delta(search_cls):
@@ -739,6 +930,18 @@ def test_max_time_starts_no_batch_after_the_budget(search_cls, fit_log):
     assert 0 <= search.best_index_ < len(results["params"])
 
 
+def test_genetic_search_within_one_generation_warns_it_is_random(recwarn):
+    space = {"x": Real(0, 1)}
+    with pytest.warns(UserWarning, match="this is a random search"):
+        GeneticSearchCV(Probe(), space, n_iter=6, population_size=10, cv=2).fit(X, y)
+    # Several generations, or a space the budget exhausts: nothing to warn about.
+    GeneticSearchCV(Probe(), space, n_iter=12, population_size=10, cv=2).fit(X, y)
+    GeneticSearchCV(Probe(), {"k": [1, 2, 3]}, n_iter=6, population_size=10, cv=2).fit(
+        X, y
+    )
+    assert not [w for w in recwarn if "random search" in str(w.message)]
+
+
 # -- batches, attributes, output ----------------------------------------------------------------
 def test_batches_of_n_points_or_a_generation(search_cls):
     tree = DecisionTreeClassifier(random_state=0)
@@ -774,16 +977,37 @@ def test_the_users_estimator_is_never_mutated(search_cls):
     assert search.estimator is estimator
 
 
-def test_verbose_prints_one_line_per_iteration(search_cls, capsys):
+def test_verbose_1_prints_sklearns_line_once(search_cls, capsys):
+    RandomizedSearchCV(Probe(), {"x": loguniform(0.1, 1)}, n_iter=6, cv=2, verbose=1).fit(
+        X, y
+    )
+    expected = capsys.readouterr().out.splitlines()
     search = make_search(search_cls, Probe(), {"x": Real(0, 1)}, n_iter=6, verbose=1)
     search.fit(X, y)
 
+    assert search.n_iterations_ > 1
+    assert capsys.readouterr().out.splitlines() == expected
+    assert expected == ["Fitting 2 folds for each of 6 candidates, totalling 12 fits"]
+
+
+def test_verbose_2_adds_one_line_per_iteration(search_cls, capsys):
+    search = make_search(search_cls, Probe(), {"x": Real(0, 1)}, n_iter=6, verbose=2)
+    search.fit(X, y)
+    out = capsys.readouterr().out
+
     prefix = f"[{search_cls.__name__}] {ITERATION_COLUMN[search_cls]} "
-    lines = [
-        line for line in capsys.readouterr().out.splitlines() if line.startswith(prefix)
-    ]
+    lines = [line for line in out.splitlines() if line.startswith(prefix)]
+    assert out.count("Fitting 2 folds") == 1
     assert len(lines) == search.n_iterations_
     assert lines[-1].startswith(f"{prefix}{search.n_iterations_ - 1}: 6/6 candidates")
+    assert out.count("[CV") == 12  # scikit-learn's per-fit lines
+
+
+def test_verbose_says_why_a_search_stopped_early(search_cls, capsys):
+    make_search(
+        search_cls, Probe(), {"x": Real(0, 1)}, n_iter=20, target_score=0.5, verbose=1
+    ).fit(X, y)
+    assert f"[{search_cls.__name__}] stopped early, target_score" in capsys.readouterr().out
 
 
 # -- sklearn >= 1.9 callbacks -------------------------------------------------------------------
