@@ -9,7 +9,10 @@ function is called, so ``import sktune`` never imports it.
 import math
 
 import numpy as np
+from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
+
+from sktune.search._validation import metric_names_of, metric_to_optimize
 
 __all__ = ["plot_convergence", "plot_parameters"]
 
@@ -23,6 +26,14 @@ _LOG_DECADES = 2
 # Categories are drawn at 0, 1, 2...; points are spread by up to this much so
 # that candidates sharing a category do not hide one another.
 _CATEGORY_JITTER = 0.15
+# The convergence plot's y axis spans the best-so-far lines after this fraction
+# of each search's candidates: the poor first candidates of a search would
+# otherwise squash every line into the top of the axes.
+_LINES_FROM = 0.1
+# Line styles and improvement markers, so that searches whose lines overlap
+# (the same first candidates, the same best) stay distinguishable.
+_LINESTYLES = ("-", "--", ":", "-.")
+_MARKERS = ("o", "s", "^", "D", "P", "X")
 
 
 def _pyplot():
@@ -45,18 +56,10 @@ def _results(search, caller):
 
 def _metric(search, results, metric):
     """The metric name whose ``mean_test_<name>`` column is plotted."""
-    available = sorted(k[len("mean_test_") :] for k in results if k.startswith("mean_test_"))
+    available = metric_names_of(results)
     if metric is None:
-        refit = getattr(search, "refit", None)
-        if isinstance(refit, str) and f"mean_test_{refit}" in results:
-            return refit
-        if "mean_test_score" in results:
-            return "score"
-        raise ValueError(
-            f"{type(search).__name__} was fitted with several metrics {available} and "
-            "refit does not name one of them: pass metric=, e.g. "
-            f"metric={available[0]!r}."
-        )
+        # The metric sktune's searches optimise: refit's, else the first one.
+        return metric_to_optimize(getattr(search, "refit", None), available)
     if f"mean_test_{metric}" not in results:
         raise ValueError(
             f"metric={metric!r} is not in the cv_results_ of this "
@@ -69,6 +72,38 @@ def _scores(search, metric, caller):
     results = _results(search, caller)
     metric = _metric(search, results, metric)
     return metric, np.asarray(results[f"mean_test_{metric}"], dtype=float)
+
+
+def _metric_label(search, metric):
+    """What the plotted column measures: the scorer's name where it is known."""
+    if metric != "score":
+        return metric
+    scoring = getattr(search, "scoring", None)
+    if isinstance(scoring, str):
+        return scoring
+    estimator = getattr(search, "estimator", None)
+    if scoring is None and estimator is not None:
+        # An estimator's own score method: accuracy for classifiers, R² for regressors.
+        if is_classifier(estimator):
+            return "accuracy"
+        if is_regressor(estimator):
+            return "R²"
+    return "score"
+
+
+def _y_range(lines):
+    """Limits that hold every best-so-far line after its first ``_LINES_FROM``."""
+    tails = []
+    for best in lines:
+        start = int(len(best) * _LINES_FROM)
+        tail = best[start:][np.isfinite(best[start:])]
+        tails.append(tail if len(tail) else best[np.isfinite(best)])
+    values = np.concatenate(tails) if tails else np.empty(0)
+    if values.size == 0:
+        return None
+    low, high = float(values.min()), float(values.max())
+    margin = 0.08 * (high - low) if high > low else 0.05 * max(abs(high), 1e-3)
+    return low - margin, high + margin
 
 
 def best_so_far(scores):
@@ -109,6 +144,14 @@ def plot_convergence(*searches, ax=None, labels=None, metric=None):
     Failed fits (NaN scores under ``error_score=np.nan``) do not count as
     improvements; the line starts at the first candidate that did not fail.
 
+    The y axis spans the best-so-far lines after each search's first 10% of
+    candidates, so that a few poor early candidates do not squash the lines
+    into the top of the plot: candidates below it are drawn as triangles on
+    the bottom edge (``ax.set_ylim`` changes the range). Each search has its
+    own colour, line style and marker (placed where its best score
+    improved), so searches whose lines coincide, such as two searches that
+    share their first candidates, stay distinguishable.
+
     Parameters
     ----------
     *searches : fitted BaseSearchCV
@@ -120,7 +163,10 @@ def plot_convergence(*searches, ax=None, labels=None, metric=None):
         when a class appears more than once).
     metric : str, default=None
         Which ``mean_test_<metric>`` column to plot. None uses the metric
-        named by ``refit`` with multi-metric scoring, else ``"score"``.
+        sktune's searches optimise: ``"score"`` with a single metric; with
+        several, the one named by ``refit``, or the first one when ``refit``
+        is False or a callable. The y label names it (the scorer's name, or
+        accuracy/R² for an estimator's own ``score``).
 
     Returns
     -------
@@ -156,8 +202,10 @@ def plot_convergence(*searches, ax=None, labels=None, metric=None):
     >>> random = RandomizedSearchCV(SVC(), space, n_iter=8, cv=3,
     ...                             random_state=0).fit(X, y)
     >>> ax = plot_convergence(bayes, random)
-    >>> [text.get_text() for text in ax.get_legend().get_texts()]
-    ['BayesSearchCV', 'RandomizedSearchCV']
+    >>> [text.get_text() for text in ax.get_legend().get_texts()][:3]
+    ['BayesSearchCV', 'RandomizedSearchCV', "one candidate's score"]
+    >>> ax.get_ylabel()
+    'Best mean CV accuracy so far'
     >>> plt.close(ax.figure)
     """
     if not searches:
@@ -173,17 +221,49 @@ def plot_convergence(*searches, ax=None, labels=None, metric=None):
             )
     series = [_scores(s, metric, "plot_convergence") for s in searches]
     plt = _pyplot()
+    from matplotlib.lines import Line2D
+
     if ax is None:
-        _, ax = plt.subplots()
-    for (_, scores), label in zip(series, labels, strict=True):
+        _, ax = plt.subplots(layout="constrained")
+    lines = [best_so_far(scores) for _, scores in series]
+    y_range = _y_range(lines)
+    below_axis = False
+    for i, ((_, scores), best, label) in enumerate(zip(series, lines, labels, strict=True)):
         x = np.arange(1, len(scores) + 1)
-        (line,) = ax.plot(x, best_so_far(scores), drawstyle="steps-post", label=label)
-        ax.scatter(x, scores, s=12, alpha=0.35, color=line.get_color(), linewidths=0)
-    metrics = sorted({name for name, _ in series})
+        before = np.concatenate([[-np.inf], best[:-1]])
+        improved = np.flatnonzero(np.isfinite(best) & (best > np.nan_to_num(before, nan=-np.inf)))
+        (line,) = ax.plot(
+            x, best, drawstyle="steps-post", label=label,
+            linestyle=_LINESTYLES[i % len(_LINESTYLES)], linewidth=2.0,
+            marker=_MARKERS[i % len(_MARKERS)], markevery=improved.tolist(), markersize=5,
+            zorder=3 + len(series) - i,
+        )
+        colour = line.get_color()
+        low = -np.inf if y_range is None else y_range[0]
+        shown = scores >= low
+        ax.scatter(x[shown], scores[shown], s=14, alpha=0.4, color=colour, linewidths=0)
+        hidden = np.isfinite(scores) & ~shown
+        if hidden.any():
+            below_axis = True
+            ax.scatter(
+                x[hidden], np.full(hidden.sum(), 0.0), s=22, marker="v", alpha=0.6,
+                color=colour, linewidths=0, transform=ax.get_xaxis_transform(),
+                clip_on=False,
+            )
+    if y_range is not None:
+        ax.set_ylim(*y_range)
+    names = [_metric_label(s, m) for s, (m, _) in zip(searches, series, strict=True)]
+    names = list(dict.fromkeys(names))
     ax.set_xlabel("Candidates evaluated")
-    ax.set_ylabel(f"Best mean test {' / '.join(metrics)} so far")
+    ax.set_ylabel(f"Best mean CV {' / '.join(names)} so far")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(loc="lower right")
+    handles, texts = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], linestyle="none", marker="o", color="grey", alpha=0.5))
+    texts.append("one candidate's score")
+    if below_axis:
+        handles.append(Line2D([], [], linestyle="none", marker="v", color="grey", alpha=0.6))
+        texts.append("a candidate below the axis")
+    ax.legend(handles, texts, loc="best")
     ax.grid(True, alpha=0.3)
     return ax
 
@@ -291,8 +371,8 @@ def plot_parameters(search, params=None, metric=None, axes=None):
         The parameters to plot, in panel order; None plots every searched
         parameter in the order first seen in ``cv_results_["params"]``.
     metric : str, default=None
-        Which ``mean_test_<metric>`` column to plot. None uses the metric
-        named by ``refit`` with multi-metric scoring, else ``"score"``.
+        Which ``mean_test_<metric>`` column to plot; None chooses as
+        :func:`plot_convergence` does.
     axes : array-like of matplotlib.axes.Axes, default=None
         At least one axes per parameter; None creates a figure with up to
         three panels per row.
@@ -388,7 +468,7 @@ def plot_parameters(search, params=None, metric=None, axes=None):
                 color="tab:red", transform=ax.get_xaxis_transform(), label="failed fit",
             )
         ax.set_xlabel(name)
-        ax.set_ylabel(f"Mean test {metric}")
+        ax.set_ylabel(f"Mean CV {_metric_label(search, metric)}")
         ax.grid(True, alpha=0.3)
     colorbar = axes[0].figure.colorbar(points, ax=list(axes))
     colorbar.set_label("Evaluation order")
