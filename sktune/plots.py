@@ -17,8 +17,9 @@ from sktune.search._validation import metric_names_of, metric_to_optimize
 __all__ = ["plot_convergence", "plot_parameters"]
 
 _INSTALL_HINT = (
-    'sktune.plots needs matplotlib, which is not installed: pip install "sktune[plots]" '
-    "(or pip install matplotlib)."
+    "sktune.plots needs matplotlib, which is not installed. Install sktune's plots "
+    'extra (python -m pip install ".[plots]" in the sktune clone) or matplotlib itself '
+    "(python -m pip install matplotlib)."
 )
 # Numbers spanning this many decades are drawn on a log axis when the search
 # does not say how it sampled them (e.g. RandomizedSearchCV with a list).

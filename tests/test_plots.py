@@ -348,7 +348,7 @@ def test_categorical_objects_are_labelled_by_str(tmp_path):
 def test_missing_matplotlib_says_how_to_install(bayes, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    hint = r'pip install "sktune\[plots\]"'
+    hint = r'plots extra \(python -m pip install "\.\[plots\]"'
     with pytest.raises(ImportError, match=hint):
         plot_convergence(bayes)
     with pytest.raises(ImportError, match=hint):
