@@ -74,14 +74,15 @@ html_theme = "pydata_sphinx_theme"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
-    "header_links_before_dropdown": 7,
+    "header_links_before_dropdown": 6,
     "secondary_sidebar_items": ["page-toc", "sourcelink"],
     "footer_start": ["copyright"],
     "footer_end": [],
 }
 html_sidebars = {"index": [], "install": [], "quickstart": [], "benchmarks": []}
 html_title = f"sktune {version}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["sktune.css"]
 html_show_sourcelink = True
 html_last_updated_fmt = None
 

@@ -108,21 +108,22 @@ plt.show()
 # Where each search looked
 # ------------------------
 # :func:`~sktune.plots.plot_parameters` draws every candidate's score against
-# each parameter, coloured by evaluation order. The Bayesian search spends its
-# later candidates (bright points) near the values that work; the random
-# search spreads them evenly.
+# each parameter, coloured by evaluation order; here one row per search, on
+# shared axes. The Bayesian search spends its later candidates (bright points)
+# near the values that work; the random search spreads them evenly.
 from sktune.plots import plot_parameters
 
-for name in ("BayesSearchCV", "RandomizedSearchCV"):
-    axes = plot_parameters(
-        searches[name], params=["learning_rate", "max_depth", "subsample"]
-    )
-    axes[0].set_ylim(-0.6, 0)  # the axes share y: leave out the worst candidates
-    axes[0].figure.suptitle(name)
+params = ["learning_rate", "max_depth", "subsample"]
+fig, grid = plt.subplots(2, 3, figsize=(10, 6), sharey=True, layout="constrained")
+for row, name in zip(grid, ("BayesSearchCV", "RandomizedSearchCV"), strict=True):
+    plot_parameters(searches[name], params=params, axes=row)
+    row[1].set_title(name)
+grid[0, 0].set_ylim(-0.6, 0)  # leave the worst candidates out of view
 plt.show()
 
 # %%
 # The best parameters of each search:
-for name, search in searches.items():
-    best = ", ".join(f"{key}={value:.3g}" for key, value in search.best_params_.items())
-    print(f"{name:<20} {best}")
+print(f"{'parameter':<18}" + "".join(f"{name:>20}" for name in searches))
+for key in param_distributions:
+    values = [search.best_params_[key] for search in searches.values()]
+    print(f"{key:<18}" + "".join(f"{value:>20.3g}" for value in values))

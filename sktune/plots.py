@@ -7,12 +7,14 @@ function is called, so ``import sktune`` never imports it.
 """
 
 import math
+import warnings
 
 import numpy as np
 from sklearn.base import is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
 
 from sktune.search._validation import metric_names_of, metric_to_optimize
+from sktune.space import Space
 
 __all__ = ["plot_convergence", "plot_parameters"]
 
@@ -276,10 +278,28 @@ def _is_number(value):
     )
 
 
+def _search_space(search):
+    """The search's space: sktune's ``space_``, or one read from a scikit-learn
+    search's ``param_distributions``/``param_grid`` as sktune would read it."""
+    space = getattr(search, "space_", None)
+    if space is not None:
+        return space
+    given = getattr(search, "param_distributions", None)
+    if given is None:
+        given = getattr(search, "param_grid", None)
+    if given is None:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return Space.from_user(given, random_state=0)
+        except (TypeError, ValueError):
+            return None  # what sktune would refuse is drawn from the values alone
+
+
 def _space_dimensions(search, name):
     """The sktune dimensions named ``name`` in the search's space, if it has one."""
-    space = getattr(search, "space_", None)
-    subspaces = getattr(space, "subspaces", None) or []
+    subspaces = getattr(_search_space(search), "subspaces", None) or []
     return [sub.dimensions[name] for sub in subspaces if name in sub.dimensions]
 
 
@@ -353,11 +373,12 @@ def plot_parameters(search, params=None, metric=None, axes=None):
     One panel per parameter, sharing the score axis; points are coloured by
     evaluation order (a shared colour bar), so a search that homes in shows
     late, bright points gathering near the best values. Numeric parameters
-    sampled on a log scale get a log x axis: for sktune's searches the
-    dimension says so (``search.space_``: ``loguniform``, ``Real(...,
-    prior="log-uniform")``, a list of numbers spanning >= 2 decades); for
-    other searches, positive numbers spanning >= 2 decades are drawn on a
-    log axis. Categorical parameters (strings, None, estimators...) are
+    sampled on a log scale get a log x axis, as the search space says
+    (``loguniform``, ``Real(..., prior="log-uniform")``, a list of numbers
+    spanning >= 2 decades): sktune's ``search.space_``, or the
+    ``param_distributions``/``param_grid`` of a scikit-learn search read
+    the same way; without a space, positive numbers spanning >= 2 decades
+    are drawn on a log axis. Categorical parameters (strings, None, estimators...) are
     drawn as categories, labelled by ``str`` of each value, with a small
     horizontal spread so that candidates sharing a value stay visible.
     Failed fits (NaN scores) are marked with red crosses along the bottom

@@ -287,8 +287,17 @@ def test_parameters_of_a_randomized_search_are_inferred(randomized, tmp_path):
     assert sorted(by_name) == ["C", "gamma", "kernel"]
     assert by_name["C"].get_xscale() == "log"  # 0.001..10 spans 4 decades
     assert by_name["gamma"].get_xscale() == "linear"
-    seen = list(dict.fromkeys(p["kernel"] for p in randomized.cv_results_["params"]))
-    assert tick_texts(by_name["kernel"]) == seen
+    # Read from param_distributions as sktune reads it: the choices in list order.
+    assert tick_texts(by_name["kernel"]) == ["linear", "rbf"]
+
+
+def test_a_randomized_search_loguniform_gets_a_log_axis(iris):
+    # The sampled values span less than 2 decades, but the distribution is log-uniform.
+    search = RandomizedSearchCV(
+        SVC(), {"C": loguniform(0.5, 20.0)}, n_iter=4, cv=2, random_state=0
+    ).fit(*iris)
+    (ax,) = plot_parameters(search)
+    assert ax.get_xscale() == "log"
 
 
 def test_parameters_subset_and_given_axes(genetic, tmp_path):

@@ -1,6 +1,7 @@
 """Search spaces: sktune's dimensions, what users already pass, unit-cube maps, errors."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -569,6 +570,10 @@ def test_foreign_objects_are_read_by_attribute_alone():
             r"Integer\(1, 100, prior='log-uniform'\)",
         ),
         ((0.0, 1.0, "uniform"), ValueError, r"Real\(0.0, 1.0, prior='uniform'\)"),
+        ("1..10", TypeError, r"'p' is the string '1..10'.*Integer\(1, 10\).*Real\(1, 10\)"),
+        ("1-10", TypeError, r"not a range.*Integer\(1, 10\)"),
+        ("1e-3..1e3", TypeError, r"not a range.*Real\(1e-3, 1e3\) \(from sktune"),
+        ("0.1 to 0.5", TypeError, r"Real\(0.1, 0.5\)"),
         ({"a": 1}, TypeError, r"'p' is a dict"),
         (object(), TypeError, r"'p' is <object.*neither a list"),
     ],
@@ -576,6 +581,23 @@ def test_foreign_objects_are_read_by_attribute_alone():
 def test_user_value_errors_name_the_parameter_and_the_fix(value, error, match):
     with pytest.raises(error, match=match):
         Space.from_user({"p": value})
+
+
+@pytest.mark.parametrize(
+    "value, dimension",
+    [((1e-6, 1e6), "Real(1e-06, 1000000.0)"), ((1, 5), "Integer(1, 5)")],
+)
+def test_two_number_tuple_is_two_values_with_a_warning(value, dimension):
+    with pytest.warns(UserWarning, match=re.escape(dimension)) as caught:
+        space = Space.from_user({"p": value})
+    assert "two values only, as scikit-learn does" in str(caught[0].message)
+    assert space.subspaces[0].dimensions["p"].values == list(value)
+
+
+def test_other_tuples_are_choices_without_a_warning(recwarn):
+    space = Space.from_user({"p": (1, 2, 3), "q": ("l1", "l2"), "r": ((1, 1), (1, 2))})
+    assert not [w for w in recwarn if "tuple" in str(w.message)]
+    assert space.size == 3 * 2 * 2
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@
 """
 
 from abc import abstractmethod
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 import math
 from numbers import Integral, Real
@@ -40,6 +39,12 @@ from sktune.search._validation import (
     check_parameter_names,
     metric_names_of,
     metric_to_optimize,
+)
+from sktune.search._verbose import (
+    batch_announcement_silenced,
+    print_iteration,
+    print_plan,
+    print_stop,
 )
 from sktune.space import Space
 
@@ -253,7 +258,7 @@ class OptimizerSearchCV(BaseSearchCV):
         self._resume(run)
         self.stop_reason_ = None
         batch = self._batch_size()
-        self._print_plan(run)
+        print_plan(self, sum(run.budgets) - sum(run.done), self._n_splits)
         max_iterations = max(math.ceil(b / batch) for b in run.budgets)
         search_ctx = None
         if callback_ctx is not None:
@@ -279,7 +284,7 @@ class OptimizerSearchCV(BaseSearchCV):
                 ).call_on_fit_task_begin(estimator=self)
             # scikit-learn < 1.9 has no callbacks and no callback_ctx argument.
             context = {} if iteration_ctx is None else {"callback_ctx": iteration_ctx}
-            with self._without_batch_announcement():
+            with batch_announcement_silenced(self):
                 results = evaluate_candidates(candidates, more_results=more, **context)
             self._last_results = results
             if iteration_ctx is not None:
@@ -289,57 +294,23 @@ class OptimizerSearchCV(BaseSearchCV):
             self._record(run, keys, points, scores, more)
             self._failures.check_batch(
                 candidates,
-                [self._varying_names[k] for k, _ in keys],
+                [self.space_.subspaces[k] for k, _ in keys],
                 self._n_splits,
                 type(self).__name__,
             )
-            if self.verbose > 1:
-                print(
-                    f"[{type(self).__name__}] {self._iteration_column} {run.iteration - 1}: "
-                    f"{len(run.state.scores)}/{self.n_iter} candidates, best score "
-                    f"{run.state.best_score:.5g}, {run.state.elapsed:.1f} s elapsed"
-                )
+            print_iteration(self, run.iteration - 1, run.state)
         resumed_errors = [o.get("fit_error") for _, outs, _ in self._resumed for o in outs]
         self._failures.finish(resumed_errors)
         if self._last_results:
             warn_non_finite(self._last_results)
         if self.stop_reason_ is None:
             self.stop_reason_ = "n_iter" if sum(run.done) >= self.n_iter else "space exhausted"
-        elif self.verbose > 0:
-            print(f"[{type(self).__name__}] stopped early, {self.stop_reason_}")
+        else:
+            print_stop(self, self.stop_reason_)
         self.n_iterations_ = run.state.n_iterations
         self._after_search()
         if search_ctx is not None:
             search_ctx.call_on_fit_task_end(estimator=self)
-
-    def _print_plan(self, run):
-        """scikit-learn's "Fitting N folds..." line, once for the whole search."""
-        if self.verbose > 0:
-            n_candidates = sum(run.budgets) - sum(run.done)
-            print(
-                f"Fitting {self._n_splits} folds for each of {n_candidates} candidates,"
-                f" totalling {n_candidates * self._n_splits} fits"
-            )
-
-    @contextmanager
-    def _without_batch_announcement(self):
-        # evaluate_candidates prints its "Fitting..." line for each call when
-        # self.verbose > 0; the per-fit messages use the verbose value that
-        # BaseSearchCV.fit captured before the search, so they are unchanged.
-        verbose = self.verbose
-        self.verbose = 0
-        try:
-            yield
-        finally:
-            self.verbose = verbose
-
-    @property
-    def _varying_names(self):
-        """For each sub-space, the names of its parameters with more than one value."""
-        return [
-            [name for name, dim in sub.dimensions.items() if dim.size > 1]
-            for sub in self.space_.subspaces
-        ]
 
     def _more_results(self, owners, iteration):
         more = {self._iteration_column: [iteration] * len(owners)}
@@ -449,15 +420,15 @@ class OptimizerSearchCV(BaseSearchCV):
             if rows:
                 self.optimizers_[k].tell(np.array([p for p, _ in rows]), [-s for _, s in rows])
                 run.done[k] += len(rows)
-        owners, points, scores = zip(*resumed, strict=True)
-        run.state.add(scores, self._proposed_by_optimizer(owners, points))
+        if resumed:
+            owners, points, scores = zip(*resumed, strict=True)
+            run.state.add(scores, self._proposed_by_optimizer(owners, points))
         if sum(run.done) >= self.n_iter:
             raise ValueError(
                 f"Checkpoint {self.checkpoint!r} already holds {sum(run.done)} "
                 f"candidates, the whole budget n_iter={self.n_iter}: nothing is left to "
                 "evaluate. Raise n_iter to continue the search, or use a new checkpoint."
             )
-
 
     def _metric_of_outputs(self, outputs):
         scores = outputs[0]["test_scores"] if outputs else None

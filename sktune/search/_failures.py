@@ -64,13 +64,13 @@ class FitFailures:
         self.errors.extend(fit_errors)
         self._batch = list(fit_errors)
 
-    def check_batch(self, candidates, varying, n_splits, search_name):
+    def check_batch(self, candidates, subspaces, n_splits, search_name):
         """Raise if the failures so far can only be a configuration error.
 
         That is: no fit of the search has succeeded, and at least
         ``MIN_FAILED_CANDIDATES`` candidates failed on every split with the
         same exception, while differing in every parameter that can vary
-        (``varying[i]``: the names that can vary in candidate i's sub-space). A
+        in candidate ``i``'s sub-space, ``subspaces[i]``). A
         failure tied to one value (a misspelled kernel among good ones) or to
         one region therefore never ends the search; one that follows the
         candidates everywhere (no model given, a wrong input shape) does,
@@ -83,9 +83,8 @@ class FitFailures:
             errors = batch[i * n_splits : (i + 1) * n_splits]
             if not errors or any(error is None for error in errors):
                 continue
-            self._failed.setdefault(_error_kind(errors[0]), []).append(
-                (params, varying[i])
-            )
+            varying = [name for name, dim in subspaces[i].dimensions.items() if dim.size > 1]
+            self._failed.setdefault(_error_kind(errors[0]), []).append((params, varying))
         for kind, failed in self._failed.items():
             if len(failed) >= MIN_FAILED_CANDIDATES and _differ_everywhere(failed):
                 self._raise_all_failed(

@@ -136,7 +136,7 @@ def to_dimension(name, value, rng):
             f"Parameter {name!r} is the tuple {value!r}, which scikit-learn would read "
             f"as {len(value)} separate choices. For a range write "
             f"{kind}({low!r}, {high!r}, prior={'log-uniform' if 'log' in prior else 'uniform'!r}) "
-            "(from sktune import Real, Integer); for choices use a list."
+            f"(from sktune import {kind}); for choices use a list."
         )
     if isinstance(value, str):
         _check_range_string(name, value)

@@ -2,7 +2,9 @@
 
 import pytest
 
+from sktune import Categorical, Real
 from sktune.search._failures import MIN_FAILED_CANDIDATES, FitFailures
+from sktune.space import SubSpace
 
 N_SPLITS = 2
 
@@ -11,11 +13,14 @@ def _traceback(message):
     return f'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: {message}\n'
 
 
-def _failures_after(candidates, errors, varying=("x", "kind")):
+SPACE = SubSpace({"x": Real(0, 1), "kind": Categorical(["a", "b", "bad"])})
+
+
+def _failures_after(candidates, errors, subspace=SPACE):
     """A FitFailures that saw one batch: one error (or None) per candidate, per split."""
     failures = FitFailures(error_score=float("nan"))
     failures.add([error for error in errors for _ in range(N_SPLITS)])
-    failures.check_batch(candidates, [list(varying)] * len(candidates), N_SPLITS, "Search")
+    failures.check_batch(candidates, [subspace] * len(candidates), N_SPLITS, "Search")
     return failures
 
 
@@ -33,8 +38,9 @@ def test_an_error_tied_to_one_value_does_not_end_the_search():
 
 def test_a_constant_parameter_does_not_need_to_vary():
     candidates = [{"x": x, "kind": "only"} for x in (0.1, 0.5, 0.9)]
+    subspace = SubSpace({"x": Real(0, 1), "kind": Categorical(["only"])})
     with pytest.raises(ValueError, match="stopped early"):
-        _failures_after(candidates, [_traceback("no model")] * 3, varying=("x",))
+        _failures_after(candidates, [_traceback("no model")] * 3, subspace)
 
 
 def test_different_errors_or_too_few_candidates_do_not_end_the_search():
