@@ -9,10 +9,10 @@ from scipy import stats
 from sklearn.dummy import DummyClassifier, DummyRegressor
 
 from sktune import Categorical, Integer, Real
-from sktune.space._dimensions import MAX_LATTICE_LEVELS
-from sktune.space._distributions import TAIL_QUANTILE, EmpiricalContinuous
 from sktune.optimize._base import CATEGORICAL, CONTINUOUS, ORDINAL
 from sktune.space import Dimension, Ordinal, Space, SubSpace
+from sktune.space._dimensions import MAX_LATTICE_LEVELS
+from sktune.space._distributions import TAIL_QUANTILE, EmpiricalContinuous
 
 N_DRAWS = 1000
 # Every statistical test runs at a fixed seed, so it is deterministic; the

@@ -9,7 +9,14 @@ import warnings
 
 import numpy as np
 
-from sktune.space._dimensions import Categorical, Dimension, Integer, Ordinal, Real, is_number
+from sktune.space._dimensions import (
+    Categorical,
+    Dimension,
+    Integer,
+    Ordinal,
+    Real,
+    is_number,
+)
 from sktune.space._distributions import empirical, from_scipy, is_scipy_frozen
 
 _PRIOR_WORDS = {"uniform", "log-uniform", "loguniform", "log"}
