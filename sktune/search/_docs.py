@@ -20,7 +20,10 @@ estimator : estimator object
 SHARED_SEARCH_PARAMETERS = """\
 scoring : str, callable, list, tuple or dict, default=None
         As in :class:`~sklearn.model_selection.RandomizedSearchCV`. With
-        several metrics, ``refit`` names the one that is optimised.
+        several metrics, the optimiser follows the one named by ``refit``
+        when ``refit`` is a string, otherwise (``refit=False`` or a callable)
+        the first one: the first key of a dict (also of the dict a scoring
+        callable returns), the first name of a list or tuple.
 
     n_jobs : int, default=None
         Number of jobs to run in parallel over candidates x splits of a batch.
@@ -29,7 +32,8 @@ scoring : str, callable, list, tuple or dict, default=None
     refit : bool, str, or callable, default=True
         Refit a clone of the estimator with the best parameters on the whole
         data, as in :class:`~sklearn.model_selection.RandomizedSearchCV`. With
-        multi-metric scoring it must name the metric to optimise.
+        multi-metric scoring it is a scorer name (the metric then optimised),
+        a callable or False, as scikit-learn requires.
 
     cv : int, cross-validation generator or iterable, default=None
         The splitting strategy, as in ``RandomizedSearchCV``. Randomised
@@ -37,8 +41,10 @@ scoring : str, callable, list, tuple or dict, default=None
         scored on the same splits.
 
     verbose : int, default=0
-        ``>= 1`` prints a line per iteration (candidates done, best score,
-        elapsed time); higher values add sklearn's per-fit messages.
+        ``>= 1`` prints scikit-learn's "Fitting N folds for each of M
+        candidates" line once, and why the search stopped if a stopping rule
+        ended it; ``>= 2`` adds a line per iteration (candidates done, best
+        score, elapsed time) and scikit-learn's per-fit messages.
 
     pre_dispatch : int or str, default="2*n_jobs"
         Controls the number of jobs dispatched during parallel execution.
@@ -50,7 +56,12 @@ scoring : str, callable, list, tuple or dict, default=None
 
     error_score : "raise" or numeric, default=np.nan
         Score given to a candidate whose fit fails. ``np.nan`` marks the
-        candidate as failed: the optimiser steers away from it.
+        candidate as failed: the optimiser steers away from it. As in
+        scikit-learn, failures give one ``FitFailedWarning`` per search, with
+        the totals, and a search whose every fit failed raises. A failure
+        that follows every candidate ends the search early with that error:
+        once 3 candidates that differ in every searched parameter have failed
+        on every split with the same exception, and no fit has succeeded.
 
     return_train_score : bool, default=False
         Include training scores in ``cv_results_``.
@@ -61,7 +72,9 @@ scoring : str, callable, list, tuple or dict, default=None
 
     n_iter_no_change : int, default=None
         Stop when the best score has not improved by more than ``min_delta``
-        over the last ``n_iter_no_change`` candidates.
+        over the last ``n_iter_no_change`` candidates proposed by the
+        optimiser. The initial design (quasi-random points, the first
+        generation) explores on purpose and is not counted.
 
     min_delta : float, default=0.0
         Minimum improvement that counts for ``n_iter_no_change``.

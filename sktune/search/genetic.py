@@ -30,7 +30,9 @@ class GeneticSearchCV(OptimizerSearchCV):
 
     n_iter : int, default=50
         Total number of distinct candidates evaluated, over all generations
-        (the last generation is cut short to fit the budget).
+        (the last generation is cut short to fit the budget). With no more
+        than ``population_size``, only the quasi-random first generation is
+        evaluated: that is a random search, and ``fit`` warns.
 
     {shared_search_parameters}
 

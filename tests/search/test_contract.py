@@ -598,6 +598,19 @@ def test_configuration_error_ends_the_search_early(search_cls, fit_log):
     assert len(search.cv_results_["params"]) == n_tried
 
 
+@pytest.mark.keras
+def test_keras_classifier_without_a_model_ends_the_search_early(search_cls):
+    pytest.importorskip("keras")
+    from sktune.keras import KerasClassifier
+
+    space = {"optimizer__learning_rate": Real(1e-4, 1e-1, prior="log-uniform")}
+    search = make_search(search_cls, KerasClassifier(), space, n_iter=40)
+    with pytest.raises(ValueError, match="stopped early") as caught:
+        search.fit(X.astype("float32"), y)
+    assert "model" in str(caught.value)  # the wrapper's own error, once per search
+    assert len(search.cv_results_["params"]) == max(3, batch_size(search))
+
+
 def test_one_fit_failed_warning_per_search_with_the_totals(search_cls, recwarn):
     search = make_search(search_cls, Probe(fail_above=0.5), {"x": Real(0, 1)}, n_iter=12)
     search.fit(X, y)
