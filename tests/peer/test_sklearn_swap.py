@@ -59,6 +59,7 @@ def test_only_explained_failures_remain(class_name):
     assert not unexplained, result.stdout[-10000:]
 
 
+@pytest.mark.slow
 def test_the_plugin_refuses_a_missing_class():
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("SKTUNE_SWAP", None)
