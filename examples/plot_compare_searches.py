@@ -114,10 +114,12 @@ plt.show()
 from sktune.plots import plot_parameters
 
 params = ["learning_rate", "max_depth", "subsample"]
-fig, grid = plt.subplots(2, 3, figsize=(10, 6), sharey=True, layout="constrained")
-for row, name in zip(grid, ("BayesSearchCV", "RandomizedSearchCV"), strict=True):
-    plot_parameters(searches[name], params=params, axes=row)
-    row[1].set_title(name)
+fig, grid = plt.subplots(
+    2, 3, figsize=(10, 6), sharex="col", sharey=True, layout="constrained"
+)
+for row, name in enumerate(["BayesSearchCV", "RandomizedSearchCV"]):
+    plot_parameters(searches[name], params=params, axes=grid[row])
+    grid[row, 1].set_title(name)
 grid[0, 0].set_ylim(-0.6, 0)  # leave the worst candidates out of view
 plt.show()
 

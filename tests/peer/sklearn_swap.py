@@ -7,9 +7,8 @@ scikit-learn's ``from sklearn.model_selection import RandomizedSearchCV``
 picks up the sktune class. The tests themselves are run from the installed
 scikit-learn and never copied::
 
-    SKLEARN_TESTS=$(python -c "import sklearn, os; print(os.path.dirname(sklearn.__file__))")/model_selection/tests
     python -m pytest -p tests.peer.sklearn_swap --sktune-swap=BayesSearchCV \
-        -p no:cacheprovider -q "$SKLEARN_TESTS/test_search.py"
+        -p no:cacheprovider -q -rf --pyargs sklearn.model_selection.tests.test_search
 
 Options (or environment variables):
 
