@@ -256,6 +256,9 @@ class OptimizerSearchCV(BaseSearchCV):
             checkpoint=self._open_checkpoint(),
         )
         self._resume(run)
+        self._failures.resumed_errors = [
+            out.get("fit_error") for _, outs, _ in self._resumed for out in outs
+        ]
         self.stop_reason_ = None
         batch = self._batch_size()
         print_plan(self, sum(run.budgets) - sum(run.done), self._n_splits)
@@ -299,8 +302,7 @@ class OptimizerSearchCV(BaseSearchCV):
                 type(self).__name__,
             )
             print_iteration(self, run.iteration - 1, run.state)
-        resumed_errors = [o.get("fit_error") for _, outs, _ in self._resumed for o in outs]
-        self._failures.finish(resumed_errors)
+        self._failures.finish()
         if self._last_results:
             warn_non_finite(self._last_results)
         if self.stop_reason_ is None:

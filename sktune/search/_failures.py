@@ -57,6 +57,7 @@ class FitFailures:
     def __init__(self, error_score):
         self.error_score = error_score
         self.errors = []
+        self.resumed_errors = []  # of candidates re-used from a checkpoint
         self._batch = []
         self._failed = {}  # exception line -> candidates that failed on every split
 
@@ -70,14 +71,13 @@ class FitFailures:
         That is: no fit of the search has succeeded, and at least
         ``MIN_FAILED_CANDIDATES`` candidates failed on every split with the
         same exception, while differing in every parameter that can vary
-        in candidate ``i``'s sub-space, ``subspaces[i]``). A
-        failure tied to one value (a misspelled kernel among good ones) or to
+        (in candidate ``i``'s sub-space, ``subspaces[i]``). A failure tied to one value (a misspelled kernel among good ones) or to
         one region therefore never ends the search; one that follows the
         candidates everywhere (no model given, a wrong input shape) does,
         instead of spending the whole budget on it.
         """
         batch, self._batch = self._batch, []
-        if any(error is None for error in self.errors):
+        if any(error is None for error in self.resumed_errors + self.errors):
             return
         for i, params in enumerate(candidates):
             errors = batch[i * n_splits : (i + 1) * n_splits]
@@ -95,13 +95,9 @@ class FitFailures:
                     "candidate.",
                 )
 
-    def finish(self, earlier_errors=()):
-        """At the end of a search: one warning with the totals, or the error.
-
-        ``earlier_errors`` are the fit errors of candidates re-used from a
-        checkpoint, None for a success.
-        """
-        errors = list(earlier_errors) + self.errors
+    def finish(self):
+        """At the end of a search: one warning with the totals, or the error."""
+        errors = self.resumed_errors + self.errors
         _sklearn_check([{"fit_error": error} for error in errors], self.error_score)
 
     def _raise_all_failed(self, errors, preface):

@@ -38,9 +38,9 @@ def check_parameter_names(estimator, space):
         if not unknown:
             # set_params refused a value, not a name: fit reports it per candidate.
             continue
-        where = "param_distributions" if len(space.subspaces) == 1 else (
-            f"param_distributions[{k}]"
-        )
+        where = "param_distributions"
+        if len(space.subspaces) > 1:
+            where += f"[{k}]"
         hints = []
         for name in unknown:
             close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
