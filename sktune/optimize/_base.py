@@ -232,6 +232,16 @@ class BaseOptimizer(ABC):
     def _observe(self, points, values):  # noqa: B027 (an optional hook)
         """Hook called with newly told points; subclasses may update state."""
 
+    def exclude(self, points):
+        """Never propose these points, without learning anything from them.
+
+        For points evaluated elsewhere (another budget's optimiser proposed
+        them); unlike pending points, they carry no lie into a surrogate.
+        """
+        for point in snap(points, self.coordinates):
+            self._seen.add(self._key(point))
+        return self
+
     def is_seen(self, point):
         """True if ``point`` (snapped) was already told or is pending."""
         return self._key(snap(point, self.coordinates)[0]) in self._seen
