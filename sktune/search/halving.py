@@ -109,6 +109,15 @@ class HalvingBayesSearchCV(OptimizerSearchCV):
         ``max_time``, ``n_iter_no_change`` or ``target_score`` stops the search
         (one of them is then required).
 
+    continue_training : bool, default=True
+        Whether a promoted candidate continues from its state at the lower
+        budget on the same fold, where the estimator can (sktune's Keras
+        wrappers with ``resource="epochs"``: weights, optimizer state and
+        history are kept in a temporary directory, removed at the end of
+        ``fit``). Other estimators, and workers that cannot reach the
+        directory, train promoted candidates from scratch. False always
+        trains from scratch.
+
     n_points : int or None, default=None
         New first-rung candidates proposed together. None: one at a time with
         one worker, else enough to give every worker about four fits a step.
@@ -134,8 +143,8 @@ class HalvingBayesSearchCV(OptimizerSearchCV):
     cv_results_ : dict of numpy (masked) ndarrays
         The keys of ``HalvingRandomSearchCV.cv_results_``: one row per
         evaluation of a candidate at a rung, in evaluation order, with
-        ``iter`` (the rung) and ``n_resources``, plus ``bracket`` and, with
-        sub-spaces, ``subspace``. With a parameter resource, ``params`` holds
+        ``iter`` (the rung) and ``n_resources``, plus ``bracket`` (unless
+        ``n_brackets=1``) and, with sub-spaces, ``subspace``. With a parameter resource, ``params`` holds
         it too (``param_epochs``, say).
 
     best_estimator_, best_score_, best_params_, best_index_, scorer_, \
@@ -214,6 +223,7 @@ n_splits_, refit_time_, multimetric_
         ],
         "aggressive_elimination": ["boolean"],
         "n_brackets": [Interval(Integral, 1, None, closed="left"), None],
+        "continue_training": ["boolean"],
         "n_points": [Interval(Integral, 1, None, closed="left"), None],
         "n_initial_points": [Interval(Integral, 1, None, closed="left"), None],
         "acquisition": [StrOptions({"ei", "lcb", "pi", "hedge"})],
@@ -241,6 +251,7 @@ n_splits_, refit_time_, multimetric_
         n_jobs=None,
         verbose=0,
         n_brackets=1,
+        continue_training=True,
         n_points=None,
         max_time=None,
         n_iter_no_change=None,
@@ -271,6 +282,7 @@ n_splits_, refit_time_, multimetric_
         self.aggressive_elimination = aggressive_elimination
         self.random_state = random_state
         self.n_brackets = n_brackets
+        self.continue_training = continue_training
         self.n_points = n_points
         self.max_time = max_time
         self.n_iter_no_change = n_iter_no_change
@@ -341,14 +353,14 @@ n_splits_, refit_time_, multimetric_
     def _check_input_parameters(self, X, y, split_params):
         if not _yields_constant_splits(self._checked_cv_orig):
             raise ValueError(
-                "The cv parameter must yield the same splits at every call to "
+                "The cv parameter must yield consistent folds across calls to "
                 "split(): successive halving compares candidates across calls. Set "
                 "its random_state to an int, or set shuffle=False."
             )
         if self.n_candidates == "exhaust" and self.min_resources == "exhaust":
             raise ValueError(
-                "n_candidates and min_resources cannot both be 'exhaust': each is "
-                "derived from the other. Set one of them to a number."
+                "n_candidates and min_resources cannot be both set to 'exhaust': "
+                "each is derived from the other. Set one of them to a number."
             )
         self._check_resource_parameter()
         n_splits = self._checked_cv_orig.get_n_splits(X, y, **split_params)
@@ -364,6 +376,11 @@ n_splits_, refit_time_, multimetric_
         else:
             self.min_resources_ = self.min_resources
         self.max_resources_ = self._resolve_max_resources(X)
+        if self.min_resources_ == 0:
+            raise ValueError(
+                f"min_resources_={self.min_resources_}: you might have passed an "
+                "empty dataset X."
+            )
         if self.min_resources_ > self.max_resources_:
             raise ValueError(
                 f"min_resources_={self.min_resources_} is greater than "
@@ -387,16 +404,17 @@ n_splits_, refit_time_, multimetric_
         names = self.estimator.get_params(deep=True)
         if self.resource not in names:
             raise ValueError(
-                f"resource={self.resource!r} is not a parameter of "
-                f"{type(self.estimator).__name__}; use 'n_samples' or one of its "
-                f"parameters that sets the training effort, e.g. "
-                f"{_budget_like(names) or sorted(names)[:8]}."
+                f"Cannot use resource={self.resource} which is not supported by "
+                f"estimator {type(self.estimator).__name__}: it is not one of its "
+                "parameters. Use 'n_samples' or a parameter that sets the training "
+                f"effort, e.g. {_budget_like(names) or sorted(names)[:8]}."
             )
         searched = {n for sub in self.space_.subspaces for n in sub.names}
         if self.resource in searched:
             raise ValueError(
-                f"resource={self.resource!r} is also in param_distributions: the "
-                "search sets the resource itself. Remove it from param_distributions."
+                f"Cannot use parameter {self.resource} as the resource since it is "
+                "part of the searched parameters: the search sets the resource "
+                "itself. Remove it from param_distributions."
             )
 
     def _resolve_max_resources(self, X):
@@ -407,8 +425,9 @@ n_splits_, refit_time_, multimetric_
         value = self.estimator.get_params(deep=True)[self.resource]
         if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
             raise ValueError(
-                f"max_resources='auto' takes the estimator's {self.resource}, which is "
-                f"{value!r}; give max_resources as a positive int."
+                "resource can only be 'n_samples' when max_resources='auto', unless "
+                f"the estimator's {self.resource} is a positive int to take as the "
+                f"largest budget; it is {value!r}. Give max_resources as a positive int."
             )
         return int(value)
 
@@ -417,9 +436,10 @@ n_splits_, refit_time_, multimetric_
         """The best candidate among those evaluated with the largest budget."""
         if callable(refit):
             return OptimizerSearchCV._select_best_index(refit, refit_metric, results)
-        n_resources = np.asarray(results["n_resources"])
-        top = np.flatnonzero(n_resources == n_resources.max())
-        scores = np.asarray(results[f"mean_test_{refit_metric}"], dtype=float)[top]
+        budget = np.asarray(results["n_resources" if "n_resources" in results else "iter"])
+        top = np.flatnonzero(budget == budget.max())
+        metric = refit_metric or "score"
+        scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)[top]
         if np.isnan(scores).all():
             return int(top[0])
         return int(top[np.nanargmax(scores)])
@@ -451,9 +471,9 @@ n_splits_, refit_time_, multimetric_
                 task_name="search", max_subtasks=None
             ).call_on_fit_task_begin(estimator=self)
         self._state_dir = (
-            None
-            if self.resource == "n_samples"
-            else tempfile.mkdtemp(prefix="sktune-halving-")
+            tempfile.mkdtemp(prefix="sktune-halving-")
+            if self.continue_training and self.resource != "n_samples"
+            else None
         )
         try:
             while True:
@@ -594,6 +614,8 @@ n_splits_, refit_time_, multimetric_
                     subsample_test=True,
                     random_state=self._subsample_seed,
                 )
+            elif self._state_dir is None:
+                params[self.resource] = resources[rung]
             else:
                 params[self.resource] = Budget(
                     resources[rung], self._state_dir, candidate.id, MAX_STATE_BYTES
@@ -602,8 +624,9 @@ n_splits_, refit_time_, multimetric_
         more = {
             "iter": [rung for _, rung in tasks],
             "n_resources": [resources[rung] for _, rung in tasks],
-            "bracket": [candidate.bracket for candidate, _ in tasks],
         }
+        if self.n_brackets != 1:
+            more["bracket"] = [candidate.bracket for candidate, _ in tasks]
         if len(self.space_.subspaces) > 1:
             more["subspace"] = [candidate.subspace for candidate, _ in tasks]
         step_ctx = None
