@@ -7,7 +7,15 @@ live in :mod:`sktune.keras`.
 from sktune.space._dimensions import Categorical, Integer, Real
 from sktune.search.bayes import BayesSearchCV
 from sktune.search.genetic import GeneticSearchCV
+from sktune.search.halving import HalvingBayesSearchCV
 
 __version__ = "0.1.0"
 
-__all__ = ["BayesSearchCV", "GeneticSearchCV", "Real", "Integer", "Categorical"]
+__all__ = [
+    "BayesSearchCV",
+    "GeneticSearchCV",
+    "HalvingBayesSearchCV",
+    "Real",
+    "Integer",
+    "Categorical",
+]

@@ -26,6 +26,7 @@ class SearchState:
     proposed : list of bool
         For each score, whether the optimiser chose the candidate (False for
         its initial design: quasi-random points, the first generation).
+        Scores appended without a flag count as proposed.
     started : float
         ``time.monotonic()`` when the search started.
     n_iterations : int
@@ -36,6 +37,12 @@ class SearchState:
     proposed: list = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     n_iterations: int = 0
+
+    def proposed_mask(self):
+        """``proposed`` as an array as long as ``scores`` (unflagged scores: True)."""
+        flags = np.ones(len(self.scores), dtype=bool)
+        flags[: len(self.proposed)] = self.proposed[: len(self.scores)]
+        return flags
 
     def add(self, scores, proposed):
         """Record evaluated candidates: their scores and who chose them."""
@@ -88,7 +95,7 @@ class NoImprovement:
         self.min_delta = min_delta
 
     def __call__(self, state):
-        proposed = np.flatnonzero(state.proposed)
+        proposed = np.flatnonzero(state.proposed_mask())
         if len(proposed) < self.n_candidates:
             return None
         best = state.best_so_far()

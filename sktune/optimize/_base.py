@@ -272,6 +272,16 @@ class BaseOptimizer(ABC):
         """
         return False
 
+    def exclude(self, points):
+        """Never propose these points, without learning anything from them.
+
+        For points evaluated elsewhere (another budget's optimiser proposed
+        them); unlike pending points, they carry no lie into a surrogate.
+        """
+        for point in snap(points, self.coordinates):
+            self._seen.add(self._key(point))
+        return self
+
     def is_seen(self, point):
         """True if ``point`` (snapped) was already told or is pending."""
         return self._key(snap(point, self.coordinates)[0]) in self._seen

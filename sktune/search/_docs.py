@@ -42,9 +42,14 @@ scoring : str, callable, list, tuple or dict, default=None
 
     verbose : int, default=0
         ``>= 1`` prints scikit-learn's "Fitting N folds for each of M
-        candidates" line once, and why the search stopped if a stopping rule
-        ended it; ``>= 2`` adds a line per iteration (candidates done, best
-        score, elapsed time) and scikit-learn's per-fit messages.
+        candidates" line: :class:`~sktune.BayesSearchCV` and
+        :class:`~sktune.GeneticSearchCV` once for the whole search (their
+        batches are an implementation detail), and the stopping rule that
+        ended the search early, if one did;
+        :class:`~sktune.HalvingBayesSearchCV` once per step, with a line on
+        its rungs, as ``HalvingRandomSearchCV`` prints them per iteration.
+        ``>= 2`` adds a line per iteration of the first two (candidates done,
+        best score, elapsed time) and scikit-learn's per-fit messages.
 
     pre_dispatch : int or str, default="2*n_jobs"
         Controls the number of jobs dispatched during parallel execution.
@@ -73,8 +78,11 @@ scoring : str, callable, list, tuple or dict, default=None
     n_iter_no_change : int, default=None
         Stop when the best score has not improved by more than ``min_delta``
         over the last ``n_iter_no_change`` candidates proposed by the
-        optimiser. The initial design (quasi-random points, the first
-        generation) explores on purpose and is not counted.
+        optimiser (for :class:`~sktune.HalvingBayesSearchCV`, candidates
+        evaluated with ``max_resources``). The initial design (the
+        quasi-random points of :class:`~sktune.BayesSearchCV`, the first
+        generation of :class:`~sktune.GeneticSearchCV`) explores on purpose
+        and is not counted.
 
     min_delta : float, default=0.0
         Minimum improvement that counts for ``n_iter_no_change``.

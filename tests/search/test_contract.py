@@ -31,7 +31,14 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.fixes import parse_version
 
-from sktune import BayesSearchCV, Categorical, GeneticSearchCV, Integer, Real
+from sktune import (
+    BayesSearchCV,
+    Categorical,
+    GeneticSearchCV,
+    HalvingBayesSearchCV,
+    Integer,
+    Real,
+)
 
 SEARCH_CLASSES = [BayesSearchCV, GeneticSearchCV]
 ITERATION_COLUMN = {BayesSearchCV: "iteration", GeneticSearchCV: "generation"}
@@ -624,6 +631,22 @@ def test_one_fit_failed_warning_per_search_with_the_totals(search_cls, recwarn):
     non_finite = [w for w in recwarn if "test scores are non-finite" in str(w.message)]
     assert len(non_finite) == 1
     assert str(non_finite[0].message).count("nan") == n_failed
+
+
+def test_halving_search_judges_failures_once_per_search(recwarn):
+    # HalvingBayesSearchCV runs its own loop over the same failure bookkeeping.
+    space = {"x": Real(0, 1)}
+    kwargs = dict(n_candidates=8, factor=2, cv=2, random_state=0)
+    search = HalvingBayesSearchCV(Probe(fail_above=0.5), space, **kwargs).fit(X, y)
+    n_failed = int(np.isnan(search.cv_results_["mean_test_score"]).sum())
+
+    fit_failed = [w for w in recwarn if issubclass(w.category, FitFailedWarning)]
+    assert len(fit_failed) == 1 and n_failed > 0
+    assert f"{2 * n_failed} fits failed out of a total of" in str(fit_failed[0].message)
+    assert len([w for w in recwarn if "test scores are non-finite" in str(w.message)]) == 1
+
+    with pytest.raises(ValueError, match="HalvingBayesSearchCV stopped early"):
+        HalvingBayesSearchCV(NoModel(), {**space, "kind": ["a", "b"]}, **kwargs).fit(X, y)
 
 
 def test_non_finite_scores_warn_once_per_search_and_dataset(search_cls, recwarn):

@@ -1,0 +1,558 @@
+"""Multi-fidelity search: time to reach a target score, and the score at equal time.
+
+For each problem (the resource is Keras's ``epochs`` or an estimator's
+``max_iter``) and seed, in one process:
+
+1. ``BayesSearchCV`` trains every candidate with the full budget. The
+   **target** of a problem is the median over seeds of the best score it
+   reaches with 30 candidates; the **time budget** ``T`` is the median wall
+   time of those 30 candidates. It runs on to 60 candidates so that its own
+   time to the target is measured, not censored.
+2. ``HalvingBayesSearchCV`` (brackets repeated until ``T``),
+   ``HalvingRandomSearchCV`` (repeated with fresh seeds until ``T``, the way a
+   user would loop it) and, where the estimator has ``partial_fit``, Optuna's
+   ``OptunaSearchCV`` with a successive-halving pruner (``timeout=T``) run with
+   the same folds and scorer. On Keras problems ``HalvingBayesSearchCV`` runs
+   twice more for the continuation figure: with and without continued training,
+   two brackets each, counting epochs trained and seconds.
+
+A score counts once its candidate was evaluated with the full budget (the last
+rung of a halving search, a trial Optuna did not prune). The time of an
+evaluation is when the scorer returned on its last fold (``n_jobs=1``,
+measured with a scorer that reads the clock), so proposal costs are included.
+
+The worker-utilisation figure runs ``HalvingBayesSearchCV(n_jobs=2)`` on an
+MLP problem whose candidates' fit times differ about 5x and measures, from
+each fit's start and end in each worker process, the share of the wall time
+both workers were fitting.
+
+Usage::
+
+    python benchmarks/multifidelity.py                   # everything (hours)
+    python benchmarks/multifidelity.py --quick           # 2 problems, 2 seeds, small
+    python benchmarks/multifidelity.py --problems keras-mlp-digits --seeds 0 1
+    python benchmarks/multifidelity.py --part utilisation
+"""
+
+import argparse
+from dataclasses import dataclass, field
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from scipy.stats import loguniform  # noqa: E402
+from sklearn.datasets import load_digits, make_classification, make_friedman1  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.experimental import enable_halving_search_cv  # noqa: E402, F401
+from sklearn.metrics import check_scoring  # noqa: E402
+from sklearn.model_selection import HalvingRandomSearchCV, KFold, StratifiedKFold  # noqa: E402
+
+from sktune import BayesSearchCV, HalvingBayesSearchCV, Integer, Real  # noqa: E402
+
+N_FULL, N_FULL_LONG = 30, 60
+
+
+# -- problems ------------------------------------------------------------------------------------
+@dataclass
+class Problem:
+    name: str
+    make_estimator: object  # () -> estimator with the resource at its full budget
+    space: dict  # sktune/scipy space
+    optuna_space: object  # () -> dict of optuna distributions, or None
+    data: object  # () -> X, y
+    resource: str
+    min_resources: int
+    max_resources: int
+    classifier: bool = True
+    scoring: str = None
+    extra: dict = field(default_factory=dict)
+
+
+def _keras_mlp(meta, hidden=64, n_layers=2, dropout=0.1):
+    import keras
+
+    layers = [keras.Input((meta["n_features_in_"],))]
+    for _ in range(n_layers):
+        layers += [keras.layers.Dense(hidden, activation="relu"), keras.layers.Dropout(dropout)]
+    if meta["target_type_"].startswith("continuous"):
+        layers.append(keras.layers.Dense(meta["n_outputs_"]))
+    else:
+        layers.append(keras.layers.Dense(meta["n_classes_"], activation="softmax"))
+    return keras.Sequential(layers)
+
+
+def _keras_cnn(meta, filters=16, kernel_size=3, dense=64, dropout=0.1):
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input(meta["X_shape_"][1:]),
+            keras.layers.Conv2D(filters, kernel_size, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(2 * filters, kernel_size, padding="same", activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(dropout),
+            keras.layers.Dense(dense, activation="relu"),
+            keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+        ]
+    )
+
+
+def _digits():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16.0).astype(np.float32), y
+
+
+def _digits_images():
+    X, y = _digits()
+    return X.reshape(-1, 8, 8, 1), y
+
+
+def _friedman():
+    X, y = make_friedman1(n_samples=2000, n_features=10, noise=1.0, random_state=0)
+    return X.astype(np.float32), (y - y.mean()) / y.std()
+
+
+def _keras_classifier(build, epochs):
+    from sktune.keras import KerasClassifier
+
+    return KerasClassifier(
+        build, loss="sparse_categorical_crossentropy", optimizer="adam",
+        optimizer__learning_rate=1e-3, epochs=epochs, batch_size=64, random_state=0,
+        verbose=0,
+    )
+
+
+def _keras_regressor(build, epochs):
+    from sktune.keras import KerasRegressor
+
+    return KerasRegressor(
+        build, loss="mse", optimizer="adam", optimizer__learning_rate=1e-3,
+        epochs=epochs, batch_size=64, random_state=0, verbose=0,
+    )
+
+
+_MLP_SPACE = {
+    "hidden": Integer(16, 256, prior="log-uniform"),
+    "n_layers": Integer(1, 3),
+    "dropout": Real(0.0, 0.5),
+    "optimizer__learning_rate": Real(1e-4, 3e-2, prior="log-uniform"),
+}
+
+
+def _optuna_mlp_space():
+    from optuna.distributions import FloatDistribution, IntDistribution
+
+    return {
+        "hidden": IntDistribution(16, 256, log=True),
+        "n_layers": IntDistribution(1, 3),
+        "dropout": FloatDistribution(0.0, 0.5),
+        "optimizer__learning_rate": FloatDistribution(1e-4, 3e-2, log=True),
+    }
+
+
+def _optuna_cnn_space():
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    return {
+        "filters": IntDistribution(4, 32, log=True),
+        "kernel_size": CategoricalDistribution([2, 3]),
+        "dense": IntDistribution(16, 128, log=True),
+        "dropout": FloatDistribution(0.0, 0.5),
+        "optimizer__learning_rate": FloatDistribution(1e-4, 3e-2, log=True),
+    }
+
+
+def _optuna_sk_mlp_space():
+    from optuna.distributions import FloatDistribution, IntDistribution
+
+    return {
+        "hidden_layer_sizes": IntDistribution(8, 256, log=True),
+        "alpha": FloatDistribution(1e-6, 1e-1, log=True),
+        "learning_rate_init": FloatDistribution(1e-4, 1e-1, log=True),
+    }
+
+
+def _hgb(max_iter):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(max_iter=max_iter, early_stopping=False, random_state=0)
+
+
+def _sk_mlp(max_iter):
+    from sklearn.neural_network import MLPClassifier
+
+    return MLPClassifier(max_iter=max_iter, batch_size=64, random_state=0)
+
+
+def _hard_classification():
+    return make_classification(
+        n_samples=3000, n_features=20, n_informative=10, flip_y=0.05, random_state=0
+    )
+
+
+PROBLEMS = {
+    "keras-mlp-digits": Problem(
+        "keras-mlp-digits", lambda: _keras_classifier(_keras_mlp, 27), _MLP_SPACE,
+        _optuna_mlp_space, _digits, "epochs", 1, 27,
+    ),
+    "keras-mlp-friedman": Problem(
+        "keras-mlp-friedman", lambda: _keras_regressor(_keras_mlp, 27), _MLP_SPACE,
+        _optuna_mlp_space, _friedman, "epochs", 1, 27, classifier=False,
+    ),
+    "keras-cnn-digits": Problem(
+        "keras-cnn-digits", lambda: _keras_classifier(_keras_cnn, 27),
+        {
+            "filters": Integer(4, 32, prior="log-uniform"),
+            "kernel_size": [2, 3],
+            "dense": Integer(16, 128, prior="log-uniform"),
+            "dropout": Real(0.0, 0.5),
+            "optimizer__learning_rate": Real(1e-4, 3e-2, prior="log-uniform"),
+        },
+        _optuna_cnn_space, _digits_images, "epochs", 1, 27,
+    ),
+    "hgb-max-iter": Problem(
+        "hgb-max-iter", lambda: _hgb(135),
+        {
+            "learning_rate": loguniform(1e-2, 1.0),
+            "max_leaf_nodes": Integer(4, 64, prior="log-uniform"),
+            "min_samples_leaf": Integer(2, 100, prior="log-uniform"),
+            "l2_regularization": loguniform(1e-6, 10.0),
+        },
+        None, _hard_classification, "max_iter", 5, 135,
+    ),
+    "mlp-max-iter": Problem(
+        "mlp-max-iter", lambda: _sk_mlp(81),
+        {
+            "hidden_layer_sizes": Integer(8, 256, prior="log-uniform"),
+            "alpha": loguniform(1e-6, 1e-1),
+            "learning_rate_init": loguniform(1e-4, 1e-1),
+        },
+        _optuna_sk_mlp_space, _digits, "max_iter", 3, 81,
+    ),
+}
+
+
+# -- timing ------------------------------------------------------------------------------------
+class ClockedScorer:
+    """A scorer that records when each call returned (``n_jobs=1``)."""
+
+    def __init__(self, scorer):
+        self.scorer = scorer
+        self.times = []
+
+    def __call__(self, estimator, X, y, **kwargs):
+        score = self.scorer(estimator, X, y, **kwargs)
+        self.times.append(time.monotonic())
+        return score
+
+
+@dataclass
+class Run:
+    """Full-budget evaluations of one search: (seconds since start, score)."""
+
+    method: str
+    events: list
+    seconds: float
+    extra: dict = field(default_factory=dict)
+
+    def best_by(self, t):
+        scores = [s for when, s in self.events if when <= t and np.isfinite(s)]
+        return max(scores) if scores else float("nan")
+
+    def time_to(self, target):
+        best = -np.inf
+        for when, score in self.events:
+            if np.isfinite(score) and score > best:
+                best = score
+                if best >= target:
+                    return when
+        return float("inf")
+
+
+def _full_budget_events(results, clock, start, n_splits, is_full):
+    events = []
+    for i, score in enumerate(results["mean_test_score"]):
+        when = clock.times[(i + 1) * n_splits - 1] - start
+        if is_full(i):
+            events.append((when, float(score)))
+    return events
+
+
+def _cv(problem, seed):
+    if problem.classifier:
+        return StratifiedKFold(3, shuffle=True, random_state=seed)
+    return KFold(3, shuffle=True, random_state=seed)
+
+
+def _quiet():
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    warnings.filterwarnings("ignore", category=UserWarning)
+
+
+def run_bayes(problem, seed, X, y, n_iter):
+    clock = ClockedScorer(check_scoring(problem.make_estimator(), problem.scoring))
+    search = BayesSearchCV(
+        problem.make_estimator(), problem.space, n_iter=n_iter, cv=_cv(problem, seed),
+        scoring=clock, refit=False, random_state=seed,
+    )
+    start = time.monotonic()
+    search.fit(X, y)
+    seconds = time.monotonic() - start
+    events = _full_budget_events(search.cv_results_, clock, start, 3, lambda i: True)
+    return Run("BayesSearchCV", events, seconds)
+
+
+def run_halving_bayes(problem, seed, X, y, max_time, n_brackets=None, continue_training=True):
+    clock = ClockedScorer(check_scoring(problem.make_estimator(), problem.scoring))
+    search = HalvingBayesSearchCV(
+        problem.make_estimator(), problem.space, resource=problem.resource,
+        min_resources=problem.min_resources, max_resources=problem.max_resources,
+        cv=_cv(problem, seed), scoring=clock, refit=False, random_state=seed,
+        n_brackets=n_brackets, max_time=max_time, continue_training=continue_training,
+    )
+    start = time.monotonic()
+    search.fit(X, y)
+    seconds = time.monotonic() - start
+    results = search.cv_results_
+    events = _full_budget_events(
+        results, clock, start, 3, lambda i: results["n_resources"][i] == problem.max_resources
+    )
+    spent = int(np.sum(results["n_resources"]) * 3)
+    return Run("HalvingBayesSearchCV", events, seconds, {"resources": spent})
+
+
+def run_halving_random(problem, seed, X, y, max_time):
+    events, start, k = [], time.monotonic(), 0
+    while time.monotonic() - start < max_time:
+        clock = ClockedScorer(check_scoring(problem.make_estimator(), problem.scoring))
+        search = HalvingRandomSearchCV(
+            problem.make_estimator(), sklearn_space(problem.space), resource=problem.resource,
+            min_resources=problem.min_resources, max_resources=problem.max_resources,
+            cv=_cv(problem, seed), scoring=clock, refit=False, random_state=1000 * seed + k,
+        )
+        search.fit(X, y)
+        results = search.cv_results_
+        events += _full_budget_events(
+            results, clock, start, 3,
+            lambda i, r=results: r["n_resources"][i] == problem.max_resources,
+        )
+        k += 1
+    return Run("HalvingRandomSearchCV", events, time.monotonic() - start, {"brackets": k})
+
+
+def run_optuna(problem, seed, X, y, max_time):
+    import optuna
+    from optuna_integration import OptunaSearchCV
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    estimator = problem.make_estimator()
+    # One partial_fit call is one unit of the resource (an epoch, an iteration).
+    estimator.set_params(**{problem.resource: 1})
+    sampler = optuna.samplers.TPESampler(seed=seed)
+    study = optuna.create_study(
+        direction="maximize", sampler=sampler,
+        pruner=optuna.pruners.SuccessiveHalvingPruner(min_resource=problem.min_resources),
+    )
+    search = OptunaSearchCV(
+        estimator, problem.optuna_space(), cv=_cv(problem, seed), enable_pruning=True,
+        max_iter=problem.max_resources, n_trials=None, timeout=max_time, study=study,
+        scoring=problem.scoring, refit=False, random_state=seed, verbose=0,
+    )
+    start = time.time()
+    search.fit(X, y)
+    events = []
+    for trial in study.trials:
+        if trial.state == optuna.trial.TrialState.COMPLETE:
+            events.append((trial.datetime_complete.timestamp() - start, float(trial.value)))
+    return Run("OptunaSearchCV+pruner", sorted(events), time.time() - start)
+
+
+def sklearn_space(sktune_space):
+    """HalvingRandomSearchCV takes lists and scipy distributions, not sktune's dimensions."""
+    from scipy.stats import randint, uniform
+
+    space = {}
+    for name, value in sktune_space.items():
+        if isinstance(value, Integer):
+            if value.prior == "log-uniform":
+                space[name] = _LogInt(value.low, value.high)
+            else:
+                space[name] = randint(value.low, value.high + 1)
+        elif isinstance(value, Real):
+            if value.prior == "log-uniform":
+                space[name] = loguniform(value.low, value.high)
+            else:
+                space[name] = uniform(value.low, value.high - value.low)
+        else:
+            space[name] = value
+    return space
+
+
+class _LogInt:
+    """Log-uniform integers for ParameterSampler (an object with ``rvs``)."""
+
+    def __init__(self, low, high):
+        self.low, self.high = low, high
+
+    def rvs(self, random_state=None):
+        u = loguniform(self.low, self.high + 1).rvs(random_state=random_state)
+        return int(min(np.floor(u), self.high))
+
+
+# -- the parts -------------------------------------------------------------------------------------
+def part_time_to_target(problems, seeds):
+    rows = []
+    for name in problems:
+        problem = PROBLEMS[name]
+        X, y = problem.data()
+        runs = {}
+        for seed in seeds:
+            bayes = run_bayes(problem, seed, X, y, N_FULL_LONG)
+            runs.setdefault("BayesSearchCV", []).append(bayes)
+            print(f"  {name} seed {seed}: BayesSearchCV {bayes.seconds:.0f} s", flush=True)
+        first30 = [r.events[:N_FULL] for r in runs["BayesSearchCV"]]
+        target = statistics.median(max(s for _, s in e) for e in first30)
+        budget = statistics.median(e[-1][0] for e in first30)
+        for seed in seeds:
+            runs.setdefault("HalvingBayesSearchCV", []).append(
+                run_halving_bayes(problem, seed, X, y, budget)
+            )
+            runs.setdefault("HalvingRandomSearchCV", []).append(
+                run_halving_random(problem, seed, X, y, budget)
+            )
+            if problem.optuna_space is not None:
+                runs.setdefault("OptunaSearchCV+pruner", []).append(
+                    run_optuna(problem, seed, X, y, budget)
+                )
+            print(f"  {name} seed {seed}: halving searches done", flush=True)
+        rows.append((name, target, budget, runs))
+        _print_time_to_target(rows[-1:])
+    return rows
+
+
+def _print_time_to_target(rows):
+    for name, target, budget, runs in rows:
+        print(f"\n{name}: target {target:.4f} (median best of {N_FULL} full-budget "
+              f"BayesSearchCV candidates), time budget T = {budget:.0f} s")
+        base = statistics.median(r.time_to(target) for r in runs["BayesSearchCV"])
+        print(f"{'method':24s} {'time to target (median s)':>26s} {'reached':>8s} "
+              f"{'vs Bayes':>9s} {'best at T (mean ± sd)':>24s}")
+        for method, method_runs in runs.items():
+            times = [r.time_to(target) for r in method_runs]
+            median = statistics.median(times)
+            reached = sum(np.isfinite(t) for t in times)
+            at_t = [r.best_by(budget) for r in method_runs]
+            ratio = base / median if np.isfinite(median) and median > 0 else float("nan")
+            print(f"{method:24s} {median:26.1f} {reached:>5d}/{len(times)} {ratio:8.2f}x "
+                  f"{np.nanmean(at_t):14.4f} ± {np.nanstd(at_t):.4f}")
+
+
+def part_continuation(problems, seeds):
+    print("\nContinued training vs restarting promoted candidates (2 brackets each)")
+    print(f"{'problem':20s} {'seed':>4s} {'restart s':>10s} {'continue s':>11s} {'saving':>7s}")
+    for name in problems:
+        problem = PROBLEMS[name]
+        if problem.resource != "epochs":
+            continue
+        X, y = problem.data()
+        for seed in seeds:
+            restart = run_halving_bayes(problem, seed, X, y, None, 2, continue_training=False)
+            resumed = run_halving_bayes(problem, seed, X, y, None, 2, continue_training=True)
+            print(f"{name:20s} {seed:4d} {restart.seconds:10.1f} {resumed.seconds:11.1f} "
+                  f"{1 - resumed.seconds / restart.seconds:6.0%}", flush=True)
+
+
+def _logged_mlp_class():
+    from sklearn.neural_network import MLPClassifier
+
+    class LoggedMLP(MLPClassifier):
+        """MLPClassifier that appends (pid, start, end) of every fit to a file."""
+
+        def __init__(self, log_path=None, hidden_layer_sizes=100, max_iter=200, alpha=1e-4):
+            super().__init__(
+                hidden_layer_sizes=hidden_layer_sizes, max_iter=max_iter, alpha=alpha,
+                batch_size=64, random_state=0,
+            )
+            self.log_path = log_path
+
+        def fit(self, X, y):
+            start = time.time()
+            warnings.filterwarnings("ignore", category=ConvergenceWarning)
+            super().fit(X, y)
+            with open(self.log_path, "a") as f:
+                f.write(json.dumps([os.getpid(), start, time.time()]) + "\n")
+            return self
+
+    return LoggedMLP
+
+
+def part_utilisation():
+    X, y = _digits()
+    with tempfile.TemporaryDirectory() as directory:
+        log_path = os.path.join(directory, "fits.jsonl")
+        estimator = _logged_mlp_class()(log_path=log_path)
+        search = HalvingBayesSearchCV(
+            estimator,
+            # 16 to 512 hidden units: fit times differ about 5x between candidates.
+            {"hidden_layer_sizes": Integer(16, 512, prior="log-uniform"),
+             "alpha": loguniform(1e-6, 1e-2)},
+            resource="max_iter", min_resources=2, max_resources=54, cv=3,
+            n_brackets=3, n_jobs=2, refit=False, random_state=0,
+        )
+        start = time.time()
+        search.fit(X, y)
+        end = time.time()
+        with open(log_path) as f:
+            fits = [json.loads(line) for line in f]
+    by_worker = {}
+    for pid, a, b in fits:
+        by_worker.setdefault(pid, []).append((a, b))
+    times = np.linspace(start, end, 20001)
+    busy = np.zeros((len(by_worker), len(times)), dtype=bool)
+    for w, intervals in enumerate(by_worker.values()):
+        for a, b in intervals:
+            busy[w] |= (times >= a) & (times < b)
+    both = busy.sum(axis=0) >= 2 if len(by_worker) >= 2 else np.zeros(len(times), bool)
+    durations = search.cv_results_["mean_fit_time"] / search.cv_results_["n_resources"]
+    print("\nWorker utilisation, HalvingBayesSearchCV(n_jobs=2), MLPClassifier on digits")
+    print(f"fit time per iteration, slowest / fastest candidate: "
+          f"{np.max(durations) / np.min(durations):.1f}x")
+    print(f"wall time {end - start:.1f} s, {len(fits)} fits, workers {len(by_worker)}")
+    print(f"share of wall time both workers are fitting: {both.mean():.1%}")
+    print(f"share of worker time spent fitting: {busy.mean():.1%}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problems", nargs="*", default=list(PROBLEMS))
+    parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument("--part", choices=["all", "target", "continuation", "utilisation"],
+                        default="all")
+    parser.add_argument("--quick", action="store_true",
+                        help="2 problems, 2 seeds: checks that the script runs")
+    args = parser.parse_args(argv)
+    _quiet()
+    if args.quick:
+        global N_FULL, N_FULL_LONG
+        N_FULL, N_FULL_LONG = 6, 8
+        args.problems, args.seeds = ["keras-mlp-digits", "mlp-max-iter"], [0, 1]
+    print("command: python benchmarks/multifidelity.py " + " ".join(sys.argv[1:]))
+    if args.part in ("all", "target"):
+        part_time_to_target(args.problems, args.seeds)
+    if args.part in ("all", "continuation"):
+        part_continuation(args.problems, args.seeds)
+    if args.part in ("all", "utilisation"):
+        part_utilisation()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,684 @@
+"""HalvingBayesSearchCV: successive halving whose candidates the Bayesian optimiser proposes."""
+
+import functools
+from math import ceil
+from numbers import Integral, Real
+import shutil
+import tempfile
+
+from joblib import effective_n_jobs
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.model_selection._search_successive_halving import _SubsampleMetaSplitter
+from sklearn.model_selection._split import _yields_constant_splits
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _num_samples, column_or_1d
+
+from sktune._budget import Budget, StateStore, plain
+from sktune.callbacks import SearchState, stopping_rules
+from sktune.optimize.bayes import GPOptimizer
+from sktune.optimize.multifidelity import MultiFidelityOptimizer
+from sktune.search._base import OptimizerSearchCV
+from sktune.search._brackets import Bracket, Candidate
+from sktune.search._docs import fill_shared_docs
+from sktune.search._failures import warn_non_finite
+from sktune.search._schedule import halving_schedule, n_new_to_balance
+
+_SEED_BOUND = 2**32 - 1
+_MAX_ASK_ROUNDS = 20
+# Continued training keeps one state per candidate and fold on disk; past this
+# many bytes new states are not written and promoted candidates restart.
+MAX_STATE_BYTES = 2 * 2**30
+
+
+@fill_shared_docs
+class HalvingBayesSearchCV(OptimizerSearchCV):
+    """Successive halving with candidates proposed by Bayesian optimisation.
+
+    A drop-in replacement for
+    :class:`~sklearn.model_selection.HalvingRandomSearchCV`: the same
+    arguments, the same schedule (candidates and resources per iteration),
+    ``cv_results_`` with its ``iter`` and ``n_resources`` columns and its
+    ``n_resources_``, ``n_candidates_`` and ``n_iterations_`` attributes.
+    Every candidate starts with ``min_resources`` (samples, epochs, trees,
+    iterations...); the best ``1 / factor`` of each rung are evaluated again
+    with ``factor`` times more, up to ``max_resources``. Instead of sampling
+    the candidates at random, the search proposes them from Gaussian
+    processes fitted to the evaluations made so far at every budget (BOHB's
+    rule: the largest budget with enough evaluations guides the proposals),
+    and brackets can repeat, each learning from the ones before.
+
+    Keras estimators continue training when promoted: a candidate evaluated
+    with 3 epochs and promoted to 9 on the same fold resumes from its 3-epoch
+    weights and optimizer state (see :ref:`halving`).
+
+    Parameters
+    ----------
+    estimator : estimator object
+        An object implementing ``fit``; cloned for every candidate, rung and
+        split. Either it provides ``score``, or ``scoring`` must be given.
+
+    param_distributions : dict or list of dicts
+        What to search, in every form :class:`BayesSearchCV` accepts
+        (sktune dimensions, scipy.stats distributions, lists, lists of dicts
+        for sub-spaces). It must not contain the ``resource`` parameter.
+
+    n_candidates : int or "exhaust", default="exhaust"
+        Candidates of the first rung of each bracket. "exhaust" makes the
+        last rung use ``max_resources``: ``max_resources // min_resources``
+        candidates.
+
+    factor : float, default=3
+        Each rung keeps the best ``1 / factor`` of its candidates and gives
+        them ``factor`` times more resources. Must be >= 2.
+
+    resource : "n_samples" or str, default="n_samples"
+        What the budget is: the number of training samples, or the name of
+        an estimator parameter that sets the training effort, such as
+        ``"epochs"`` (:class:`~sktune.keras.KerasClassifier`), ``"max_iter"``
+        or ``"n_estimators"`` (``"clf__epochs"`` in a Pipeline).
+
+    max_resources : int or "auto", default="auto"
+        Largest budget. "auto" is the number of samples for
+        ``resource="n_samples"``, and the estimator's own value of the
+        resource parameter otherwise (its ``epochs``, say).
+
+    min_resources : int, "smallest" or "exhaust", default="smallest"
+        Budget of the first rung. "smallest" is 1 for a parameter resource,
+        and ``2 * n_splits`` (times the number of classes for a classifier)
+        samples for ``n_samples``; "exhaust" is the largest value that lets
+        the last rung use ``max_resources``.
+
+    aggressive_elimination : bool, default=False
+        Keep eliminating at ``min_resources`` until the last rung has fewer
+        than ``factor`` candidates, as in scikit-learn.
+
+    cv : int, cross-validation generator or iterable, default=5
+        As in ``HalvingRandomSearchCV``; the splits must be the same at every
+        call (no unseeded shuffling).
+
+    {shared_search_parameters}
+
+    n_brackets : int or None, default=1
+        Successive-halving brackets to run. Each bracket evaluates
+        ``n_candidates`` new candidates at ``min_resources`` and halves them up
+        to ``max_resources``, costing as much training as about
+        ``schedule_cost_`` candidates trained with ``max_resources`` (4 with the
+        defaults for 27 candidates). With the default 1 the search does the
+        work of ``HalvingRandomSearchCV``. None repeats brackets until
+        ``max_time``, ``n_iter_no_change`` or ``target_score`` stops the search
+        (one of them is then required).
+
+    continue_training : bool, default=True
+        Whether a promoted candidate continues from its state at the lower
+        budget on the same fold, where the estimator can (sktune's Keras
+        wrappers with ``resource="epochs"``: weights, optimizer state and
+        history are kept in a temporary directory, removed at the end of
+        ``fit``). Other estimators, and workers that cannot reach the
+        directory, train promoted candidates from scratch. False always
+        trains from scratch.
+
+    n_points : int or None, default=None
+        New first-rung candidates proposed together. None: one at a time with
+        one worker, else enough to give every worker about four fits a step.
+        With several workers, steps that promote few candidates are also
+        topped up with new first-rung candidates so that no worker idles;
+        the candidates proposed then depend on ``n_jobs``.
+
+    n_initial_points : int, default=None
+        Quasi-random first-rung candidates before the surrogate is used;
+        None means ``max(5, min(2 * n_dims + 1, 10))``.
+
+    acquisition : {"ei", "lcb", "pi", "hedge"}, default="ei"
+        The acquisition function, as in :class:`BayesSearchCV`.
+
+    xi : float, default=0.01
+        Exploration margin of "ei" and "pi".
+
+    kappa : float, default=1.96
+        Exploration weight of "lcb".
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy (masked) ndarrays
+        The keys of ``HalvingRandomSearchCV.cv_results_``: one row per
+        evaluation of a candidate at a rung, in evaluation order, with
+        ``iter`` (the rung) and ``n_resources``, plus ``bracket`` (unless
+        ``n_brackets=1``) and, with sub-spaces, ``subspace``. With a parameter resource, ``params`` holds
+        it too (``param_epochs``, say).
+
+    best_estimator_, best_score_, best_params_, best_index_, scorer_, \
+n_splits_, refit_time_, multimetric_
+        As in ``HalvingRandomSearchCV``: the best candidate among those
+        evaluated with the largest budget reached.
+
+    space_ : sktune.space.Space
+        The search space read from ``param_distributions``.
+
+    stop_reason_ : str
+        ``"n_brackets"``, ``"space exhausted"``, or the stopping rule that
+        fired.
+
+    n_resources_ : list of int
+        Resources of each rung (iteration) reached.
+
+    n_candidates_ : list of int
+        Candidates evaluated at each rung reached, over all brackets.
+
+    n_iterations_ : int
+        Rungs of a bracket.
+
+    n_possible_iterations_, n_required_iterations_, n_remaining_candidates_ : int
+        As in ``HalvingRandomSearchCV`` (for one bracket).
+
+    min_resources_, max_resources_ : int
+        The resolved budgets.
+
+    n_brackets_ : int
+        Brackets started.
+
+    schedule_cost_ : float
+        Training of one bracket, in candidates trained with ``max_resources``.
+
+    optimizers_ : list of MultiFidelityOptimizer
+        The ask/tell optimiser of each sub-space, with the points and negated
+        scores of every rung.
+
+    See Also
+    --------
+    BayesSearchCV : Every candidate with the full budget.
+    sklearn.model_selection.HalvingRandomSearchCV : Random candidates.
+
+    Examples
+    --------
+    >>> from scipy.stats import loguniform
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.svm import SVC
+    >>> from sktune import HalvingBayesSearchCV
+    >>> X, y = load_digits(return_X_y=True)
+    >>> search = HalvingBayesSearchCV(
+    ...     SVC(), {"C": loguniform(1e-2, 1e2), "gamma": loguniform(1e-4, 1e-1)},
+    ...     cv=3, random_state=0).fit(X, y)
+    >>> search.n_resources_, search.n_candidates_
+    ([60, 180, 540, 1620], [29, 10, 4, 2])
+    >>> int(search.cv_results_["n_resources"][search.best_index_])
+    1620
+    """
+
+    _iteration_column = "iter"
+
+    _parameter_constraints: dict = {
+        **{
+            k: v
+            for k, v in OptimizerSearchCV._parameter_constraints.items()
+            if k not in ("n_iter", "pre_dispatch")
+        },
+        "n_candidates": [Interval(Integral, 0, None, closed="neither"), StrOptions({"exhaust"})],
+        "factor": [Interval(Real, 2, None, closed="left")],
+        "resource": [str],
+        "max_resources": [Interval(Integral, 0, None, closed="neither"), StrOptions({"auto"})],
+        "min_resources": [
+            Interval(Integral, 0, None, closed="neither"),
+            StrOptions({"exhaust", "smallest"}),
+        ],
+        "aggressive_elimination": ["boolean"],
+        "n_brackets": [Interval(Integral, 1, None, closed="left"), None],
+        "continue_training": ["boolean"],
+        "n_points": [Interval(Integral, 1, None, closed="left"), None],
+        "n_initial_points": [Interval(Integral, 1, None, closed="left"), None],
+        "acquisition": [StrOptions({"ei", "lcb", "pi", "hedge"})],
+        "xi": [Interval(Real, 0, None, closed="left")],
+        "kappa": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        n_candidates="exhaust",
+        factor=3,
+        resource="n_samples",
+        max_resources="auto",
+        min_resources="smallest",
+        aggressive_elimination=False,
+        cv=5,
+        scoring=None,
+        refit=True,
+        error_score=np.nan,
+        return_train_score=True,
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+        n_brackets=1,
+        continue_training=True,
+        n_points=None,
+        max_time=None,
+        n_iter_no_change=None,
+        min_delta=0.0,
+        target_score=None,
+        checkpoint=None,
+        n_initial_points=None,
+        acquisition="ei",
+        xi=0.01,
+        kappa=1.96,
+    ):
+        super(OptimizerSearchCV, self).__init__(
+            estimator=estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.param_distributions = param_distributions
+        self.n_candidates = n_candidates
+        self.factor = factor
+        self.resource = resource
+        self.max_resources = max_resources
+        self.min_resources = min_resources
+        self.aggressive_elimination = aggressive_elimination
+        self.random_state = random_state
+        self.n_brackets = n_brackets
+        self.continue_training = continue_training
+        self.n_points = n_points
+        self.max_time = max_time
+        self.n_iter_no_change = n_iter_no_change
+        self.min_delta = min_delta
+        self.target_score = target_score
+        self.checkpoint = checkpoint
+        self.n_initial_points = n_initial_points
+        self.acquisition = acquisition
+        self.xi = xi
+        self.kappa = kappa
+
+    # -- what OptimizerSearchCV asks of a subclass ------------------------------------
+    def _make_optimizer(self, coordinates, random_state):
+        return MultiFidelityOptimizer(
+            coordinates,
+            n_rungs=self._schedule.n_iterations,
+            make_optimizer=functools.partial(
+                GPOptimizer,
+                n_initial_points=self.n_initial_points,
+                acquisition=self.acquisition,
+                xi=self.xi,
+                kappa=self.kappa,
+            ),
+            random_state=random_state,
+        )
+
+    def _batch_size(self):
+        if self.n_points is not None:
+            return self.n_points
+        workers = self._n_workers()
+        return 1 if workers == 1 else ceil(4 * workers / self._n_splits)
+
+    def _n_workers(self):
+        return max(1, effective_n_jobs(self.n_jobs))
+
+    # -- validation before any fit --------------------------------------------------------
+    def fit(self, X, y=None, **params):
+        """Run the search: validate, then run successive-halving brackets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+            Target.
+        **params : dict
+            Passed to the estimator's ``fit``, the scorer and the CV splitter.
+
+        Returns
+        -------
+        self : object
+            The fitted search.
+        """
+        if self.n_brackets is None and not any(
+            v is not None for v in (self.max_time, self.n_iter_no_change, self.target_score)
+        ):
+            raise ValueError(
+                "n_brackets=None repeats brackets until a stopping rule ends the "
+                "search, but max_time, n_iter_no_change and target_score are all None. "
+                "Set one of them, or give n_brackets a number."
+            )
+        self._n_samples_orig = _num_samples(X)
+        try:
+            return super().fit(X, y, **params)
+        finally:
+            self.__dict__.pop("_n_samples_orig", None)
+
+    def _check_input_parameters(self, X, y, split_params):
+        if not _yields_constant_splits(self._checked_cv_orig):
+            raise ValueError(
+                "The cv parameter must yield consistent folds across calls to "
+                "split(): successive halving compares candidates across calls. Set "
+                "its random_state to an int, or set shuffle=False."
+            )
+        if self.n_candidates == "exhaust" and self.min_resources == "exhaust":
+            raise ValueError(
+                "n_candidates and min_resources cannot be both set to 'exhaust': "
+                "each is derived from the other. Set one of them to a number."
+            )
+        self._check_resource_parameter()
+        n_splits = self._checked_cv_orig.get_n_splits(X, y, **split_params)
+        if self.min_resources in ("smallest", "exhaust"):
+            if self.resource == "n_samples":
+                self.min_resources_ = 2 * n_splits
+                if is_classifier(self.estimator):
+                    target = column_or_1d(y) if np.ndim(y) == 1 else np.asarray(y)
+                    check_classification_targets(target)
+                    self.min_resources_ *= len(np.unique(target))
+            else:
+                self.min_resources_ = 1
+        else:
+            self.min_resources_ = self.min_resources
+        self.max_resources_ = self._resolve_max_resources(X)
+        if self.min_resources_ == 0:
+            raise ValueError(
+                f"min_resources_={self.min_resources_}: you might have passed an "
+                "empty dataset X."
+            )
+        if self.min_resources_ > self.max_resources_:
+            raise ValueError(
+                f"min_resources_={self.min_resources_} is greater than "
+                f"max_resources_={self.max_resources_}: lower min_resources or raise "
+                "max_resources."
+            )
+        self._schedule = halving_schedule(
+            n_candidates=self.n_candidates,
+            min_resources=self.min_resources_,
+            max_resources=self.max_resources_,
+            factor=self.factor,
+            aggressive_elimination=self.aggressive_elimination,
+            min_resources_exhaust=self.min_resources == "exhaust",
+            space_size=self.space_.size,
+        )
+        self.min_resources_ = self._schedule.min_resources
+
+    def _check_resource_parameter(self):
+        if self.resource == "n_samples":
+            return
+        names = self.estimator.get_params(deep=True)
+        if self.resource not in names:
+            raise ValueError(
+                f"Cannot use resource={self.resource} which is not supported by "
+                f"estimator {type(self.estimator).__name__}: it is not one of its "
+                "parameters. Use 'n_samples' or a parameter that sets the training "
+                f"effort, e.g. {_budget_like(names) or sorted(names)[:8]}."
+            )
+        searched = {n for sub in self.space_.subspaces for n in sub.names}
+        if self.resource in searched:
+            raise ValueError(
+                f"Cannot use parameter {self.resource} as the resource since it is "
+                "part of the searched parameters: the search sets the resource "
+                "itself. Remove it from param_distributions."
+            )
+
+    def _resolve_max_resources(self, X):
+        if self.max_resources != "auto":
+            return self.max_resources
+        if self.resource == "n_samples":
+            return self._n_samples_orig
+        value = self.estimator.get_params(deep=True)[self.resource]
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+            raise ValueError(
+                "resource can only be 'n_samples' when max_resources='auto', unless "
+                f"the estimator's {self.resource} is a positive int to take as the "
+                f"largest budget; it is {value!r}. Give max_resources as a positive int."
+            )
+        return int(value)
+
+    @staticmethod
+    def _select_best_index(refit, refit_metric, results):
+        """The best candidate among those evaluated with the largest budget."""
+        if callable(refit):
+            return OptimizerSearchCV._select_best_index(refit, refit_metric, results)
+        budget = np.asarray(results["n_resources" if "n_resources" in results else "iter"])
+        top = np.flatnonzero(budget == budget.max())
+        metric = refit_metric or "score"
+        scores = np.asarray(results[f"mean_test_{metric}"], dtype=float)[top]
+        if np.isnan(scores).all():
+            return int(top[0])
+        return int(top[np.nanargmax(scores)])
+
+    def _format_results(self, candidate_params, n_splits, out, more_results=None):
+        candidate_params = [
+            {name: plain(value) for name, value in params.items()}
+            for params in candidate_params
+        ]
+        return super()._format_results(candidate_params, n_splits, out, more_results)
+
+    # -- the loop -------------------------------------------------------------------------------
+    def _run_search(self, evaluate_candidates, callback_ctx=None):
+        schedule = self._schedule
+        self.optimizers_ = [
+            self._make_optimizer(s.coordinates, self._rng.randint(_SEED_BOUND))
+            for s in self.space_.subspaces
+        ]
+        self._subsample_seed = self._rng.randint(_SEED_BOUND)
+        self._brackets, self._counts = [], [0] * schedule.n_iterations
+        self._exhausted = False
+        self._known = [dict() for _ in range(schedule.n_iterations)]
+        self._state = SearchState()
+        rules = stopping_rules(self)
+        self.stop_reason_ = None
+        search_ctx = None
+        if callback_ctx is not None:
+            search_ctx = callback_ctx.subcontext(
+                task_name="search", max_subtasks=None
+            ).call_on_fit_task_begin(estimator=self)
+        self._state_dir = (
+            tempfile.mkdtemp(prefix="sktune-halving-")
+            if self.continue_training and self.resource != "n_samples"
+            else None
+        )
+        try:
+            while True:
+                reason = next((r for r in (rule(self._state) for rule in rules) if r), None)
+                if reason is not None:
+                    self.stop_reason_ = reason
+                    break
+                tasks = self._promotions()
+                tasks += self._new_candidates(tasks)
+                if not tasks:
+                    break
+                self._evaluate(tasks, evaluate_candidates, search_ctx)
+        finally:
+            if self._state_dir is not None:
+                shutil.rmtree(self._state_dir, ignore_errors=True)
+        # One FitFailedWarning and one non-finite-scores warning per search.
+        self._failures.finish()
+        if self._last_results:
+            warn_non_finite(self._last_results)
+        if self.stop_reason_ is None:
+            self.stop_reason_ = (
+                "n_brackets" if all(b.done for b in self._brackets) else "space exhausted"
+            )
+        reached = [n for n in self._counts if n > 0]
+        self.n_resources_ = list(schedule.n_resources[: len(reached)])
+        self.n_candidates_ = reached
+        self.n_iterations_ = schedule.n_iterations
+        self.n_required_iterations_ = schedule.n_required_iterations
+        self.n_possible_iterations_ = schedule.n_possible_iterations
+        self.n_remaining_candidates_ = schedule.n_remaining_candidates
+        self.n_brackets_ = len(self._brackets)
+        self.schedule_cost_ = schedule.full_budget_equivalents
+        temporary = ("_brackets", "_counts", "_known", "_state", "_state_dir", "_exhausted")
+        for name in (*temporary, "_subsample_seed"):
+            self.__dict__.pop(name, None)
+        if search_ctx is not None:
+            search_ctx.call_on_fit_task_end(estimator=self)
+
+    def _promotions(self):
+        """Candidates going up a rung: the best of every finished rung."""
+        tasks = []
+        for bracket in self._brackets:
+            if bracket.done or not bracket.rung_finished():
+                continue
+            promoted, dropped = bracket.promote(self._schedule)
+            for candidate in dropped:
+                self._forget_state(candidate)
+            tasks.extend((candidate, bracket.rung) for candidate in promoted)
+        return tasks
+
+    def _new_candidates(self, tasks):
+        """New first-rung candidates: a batch, or what keeps the workers busy."""
+        if not tasks:
+            wanted = self._batch_size()
+        elif self.resource == "n_samples":
+            wanted = 0  # other rungs need other splits: nothing to run beside them
+        else:
+            resources = self._schedule.n_resources
+            costs = [resources[rung] for _, rung in tasks for _ in range(self._n_splits)]
+            new_cost = [resources[0]] * self._n_splits
+            wanted = n_new_to_balance(
+                costs, new_cost, self._n_workers(), self._n_open_slots()
+            )
+        new = []
+        while len(new) < wanted:
+            bracket = self._filling_bracket()
+            if bracket is None:
+                break
+            proposed = self._propose(bracket, min(wanted - len(new), bracket.n_open))
+            if not proposed:
+                bracket.close_first_rung()
+                self._exhausted = not any(o.n_remaining for o in self.optimizers_)
+                continue
+            new.extend((candidate, 0) for candidate in proposed)
+        return new
+
+    def _n_open_slots(self):
+        """First-rung places left in the open bracket and in brackets still allowed."""
+        open_now = sum(b.n_open for b in self._brackets)
+        more = self._schedule.n_candidates[0] * (
+            self._n_brackets_left() if self.n_brackets is not None else 1
+        )
+        return open_now + more
+
+    def _n_brackets_left(self):
+        return max(0, self.n_brackets - len(self._brackets))
+
+    def _filling_bracket(self):
+        for bracket in self._brackets:
+            if bracket.n_open > 0:
+                return bracket
+        if self._exhausted or (self.n_brackets is not None and self._n_brackets_left() == 0):
+            return None
+        bracket = Bracket(len(self._brackets), self._schedule.n_candidates[0])
+        self._brackets.append(bracket)
+        return bracket
+
+    def _propose(self, bracket, n):
+        """Ask the optimisers for ``n`` new candidates, shared among sub-spaces."""
+        subspaces = self.space_.subspaces
+        proposed = []
+        # Two points of a rounded axis can decode to one known candidate: the
+        # optimiser learns its score and is asked again, a bounded number of times.
+        for _ in range(_MAX_ASK_ROUNDS):
+            missing = n - len(proposed)
+            if missing <= 0 or not any(o.n_remaining for o in self.optimizers_):
+                break
+            for rank in range(len(subspaces)):
+                k = (bracket.n_proposed + rank) % len(subspaces)
+                share = missing // len(subspaces) + (rank < missing % len(subspaces))
+                if share == 0:
+                    continue
+                for point in self.optimizers_[k].ask(share):
+                    params = subspaces[k].from_unit(point)
+                    key = (k, repr(sorted(params.items())))
+                    if key in self._known[0]:
+                        score = self._known[0][key]
+                        self.optimizers_[k].tell(point[None], [-score], rung=0)
+                        continue
+                    self._known[0][key] = np.nan
+                    proposed.append(bracket.add(k, point, params, key))
+        return proposed
+
+    def _evaluate(self, tasks, evaluate_candidates, search_ctx):
+        """One step: the tasks of each rung, longest first, in as few calls as allowed."""
+        tasks = sorted(tasks, key=lambda task: -task[1])  # stable: rung order kept
+        groups = [tasks]
+        if self.resource == "n_samples":
+            groups = [[t for t in tasks if t[1] == rung] for rung in sorted({r for _, r in tasks}, reverse=True)]
+        for group in groups:
+            self._evaluate_group(group, evaluate_candidates, search_ctx)
+
+    def _evaluate_group(self, tasks, evaluate_candidates, search_ctx):
+        resources = self._schedule.n_resources
+        candidate_params, cv = [], None
+        for candidate, rung in tasks:
+            params = dict(candidate.params)
+            if self.resource == "n_samples":
+                cv = _SubsampleMetaSplitter(
+                    base_cv=self._checked_cv_orig,
+                    fraction=resources[rung] / self._n_samples_orig,
+                    subsample_test=True,
+                    random_state=self._subsample_seed,
+                )
+            elif self._state_dir is None:
+                params[self.resource] = resources[rung]
+            else:
+                params[self.resource] = Budget(
+                    resources[rung], self._state_dir, candidate.id, MAX_STATE_BYTES
+                )
+            candidate_params.append(params)
+        more = {
+            "iter": [rung for _, rung in tasks],
+            "n_resources": [resources[rung] for _, rung in tasks],
+        }
+        if self.n_brackets != 1:
+            more["bracket"] = [candidate.bracket for candidate, _ in tasks]
+        if len(self.space_.subspaces) > 1:
+            more["subspace"] = [candidate.subspace for candidate, _ in tasks]
+        step_ctx = None
+        if search_ctx is not None:
+            step_ctx = search_ctx.subcontext(
+                task_name="halving-step",
+                max_subtasks=len(tasks) * self._n_splits,
+                sequential_subtasks=False,
+            ).call_on_fit_task_begin(estimator=self)
+        context = {} if step_ctx is None else {"callback_ctx": step_ctx}
+        results = evaluate_candidates(candidate_params, cv, more_results=more, **context)
+        self._last_results = results
+        if step_ctx is not None:
+            step_ctx.call_on_fit_task_end(estimator=self)
+        metric = self._metric_name(results)
+        scores = np.asarray(results[f"mean_test_{metric}"][-len(tasks) :], dtype=float)
+        self._failures.check_batch(
+            [candidate.params for candidate, _ in tasks],
+            [self.space_.subspaces[candidate.subspace] for candidate, _ in tasks],
+            self._n_splits,
+            type(self).__name__,
+        )
+        top_rung = self._schedule.n_iterations - 1
+        for (candidate, rung), score in zip(tasks, scores, strict=True):
+            candidate.scores[rung] = float(score)
+            self._counts[rung] += 1
+            self._known[rung][candidate.key] = float(score)
+            self.optimizers_[candidate.subspace].tell(candidate.point[None], [-score], rung=rung)
+            if rung == top_rung:
+                self._state.scores.append(float(score))
+                self._forget_state(candidate)
+        self._state.n_iterations += 1
+        if self.verbose > 0:
+            best = self._state.best_score
+            print(
+                f"[{type(self).__name__}] step {self._state.n_iterations}: "
+                f"{len(tasks)} candidates at {sorted({resources[r] for _, r in tasks})} "
+                f"{self.resource}, {len(self._brackets)} bracket(s), best score at "
+                f"{resources[-1]}: {best:.5g}, {self._state.elapsed:.1f} s elapsed"
+            )
+
+    def _forget_state(self, candidate):
+        """Delete the stored training states of a candidate that goes no further."""
+        if self._state_dir is not None:
+            StateStore(self._state_dir).discard(candidate.id)
+
+
+def _budget_like(names):
+    hints = ("epoch", "max_iter", "n_estimators", "n_iter")
+    return sorted(n for n in names if any(h in n.rsplit("__", 1)[-1] for h in hints))
