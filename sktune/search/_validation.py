@@ -22,11 +22,15 @@ from sklearn.base import clone
 def check_parameter_names(estimator, space):
     """Raise a ValueError naming any parameter the estimator does not accept.
 
-    One candidate per sub-space is set on a clone of ``estimator``, its
-    values cloned too (``clone(..., safe=False)``, as scikit-learn's searches
+    Names the estimator reports in ``get_params(deep=True)`` are accepted as
+    they are. Otherwise (a name under a searched Pipeline step) one candidate
+    of the sub-space is set on a clone of ``estimator``, its values cloned too (``clone(..., safe=False)``, as scikit-learn's searches
     do), so objects in ``param_distributions`` are never modified.
     """
+    known = set(estimator.get_params(deep=True))
     for k, subspace in enumerate(space.subspaces):
+        if set(subspace.names) <= known:
+            continue  # no need to set anything: the estimator is left untouched
         candidate = {name: dim.from_unit(0.5) for name, dim in subspace.dimensions.items()}
         probe = clone(estimator)
         try:
