@@ -16,7 +16,7 @@ from sklearn.exceptions import NotFittedError
 from sktune.search._validation import metric_names_of, metric_to_optimize
 from sktune.space import Space
 
-__all__ = ["plot_convergence", "plot_parameters"]
+__all__ = ["plot_budget", "plot_convergence", "plot_parameters"]
 
 _INSTALL_HINT = (
     "sktune.plots needs matplotlib, which is not installed. Install sktune's plots "
@@ -126,6 +126,58 @@ def best_so_far(scores):
     return np.fmax.accumulate(scores)
 
 
+_X_AXES = {
+    "candidates": "Candidates evaluated",
+    "resources": "Resources spent ({resource})",
+    "time": "Fit and score time spent (s)",
+}
+
+
+def _is_halving(search):
+    return "n_resources" in getattr(search, "cv_results_", {})
+
+
+def _resource_name(searches):
+    names = {getattr(s, "resource", None) for s in searches if _is_halving(s)}
+    names.discard(None)
+    return " / ".join(sorted(names)) or "candidates at full budget"
+
+
+def _n_splits(results):
+    return sum(1 for key in results if key.startswith("split") and key.endswith("_test_score")) or 1
+
+
+def _positions_and_eligible(search, metric_scores, x, full_budget):
+    """x position of each evaluation, and its scores with non-full budgets as NaN.
+
+    An evaluation that counts for nothing on this axis keeps a NaN position.
+    """
+    metric, scores = metric_scores
+    results = search.cv_results_
+    scores = scores.copy()
+    if _is_halving(search):
+        budget = np.asarray(results["n_resources"], dtype=float)
+        scores[budget < budget.max()] = np.nan
+    if x == "candidates":
+        cost = np.ones(len(scores))
+    elif x == "resources":
+        cost = (
+            np.asarray(results["n_resources"], dtype=float)
+            if _is_halving(search)
+            else np.full(len(scores), float(full_budget))
+        )
+    else:
+        times = np.asarray(results["mean_fit_time"], dtype=float) + np.asarray(
+            results["mean_score_time"], dtype=float
+        )
+        cost = times * _n_splits(results)
+    where = np.cumsum(cost)
+    if _is_halving(search):
+        # Low-budget evaluations cost resources but show no point of their own.
+        where = np.where(np.isnan(scores) & ~np.isnan(metric_scores[1]), np.nan, where)
+    return where, (metric, scores)
+
+
 def _default_labels(searches):
     names = [type(s).__name__ for s in searches]
     labels, seen = [], {}
@@ -136,8 +188,8 @@ def _default_labels(searches):
     return labels
 
 
-def plot_convergence(*searches, ax=None, labels=None, metric=None):
-    """Plot the best score found so far against the number of candidates evaluated.
+def plot_convergence(*searches, ax=None, labels=None, metric=None, x="candidates"):
+    """Plot the best score found so far against the candidates evaluated or the budget spent.
 
     One step line per search, so several searches (sktune's, or any fitted
     scikit-learn search such as ``RandomizedSearchCV``) can be compared on
@@ -170,6 +222,19 @@ def plot_convergence(*searches, ax=None, labels=None, metric=None):
         several, the one named by ``refit``, or the first one when ``refit``
         is False or a callable. The y label names it (the scorer's name, or
         accuracy/R² for an estimator's own ``score``).
+    x : {"candidates", "resources", "time"}, default="candidates"
+        What the x axis counts. ``"candidates"``: evaluations, in
+        ``cv_results_`` order. ``"resources"``: the budget spent, for
+        successive-halving searches (:class:`~sktune.HalvingBayesSearchCV`,
+        ``HalvingRandomSearchCV``) the running sum of ``n_resources``; a
+        search without ``n_resources`` (``BayesSearchCV``, say) counts each
+        candidate as the largest budget of the halving searches plotted, so
+        that both kinds compare on one axis. ``"time"``: fitting and scoring
+        seconds spent (``mean_fit_time + mean_score_time`` times the number
+        of splits: the wall time of a search with ``n_jobs=1``). For a
+        successive-halving search, on any axis, only evaluations with its
+        largest budget count towards its best score (lower budgets score
+        lower by design).
 
     Returns
     -------
@@ -222,7 +287,20 @@ def plot_convergence(*searches, ax=None, labels=None, metric=None):
                 f"labels has {len(labels)} entries for {len(searches)} searches: "
                 "give one label per search."
             )
+    if x not in _X_AXES:
+        raise ValueError(f"x must be one of {list(_X_AXES)}, got {x!r}.")
     series = [_scores(s, metric, "plot_convergence") for s in searches]
+    full_budget = max(
+        (int(np.max(s.cv_results_["n_resources"])) for s in searches if _is_halving(s)),
+        default=1,
+    )
+    positions, series = zip(
+        *[
+            _positions_and_eligible(search, metric_scores, x, full_budget)
+            for search, metric_scores in zip(searches, series, strict=True)
+        ],
+        strict=True,
+    )
     plt = _pyplot()
     from matplotlib.lines import Line2D
 
@@ -231,12 +309,15 @@ def plot_convergence(*searches, ax=None, labels=None, metric=None):
     lines = [best_so_far(scores) for _, scores in series]
     y_range = _y_range(lines)
     below_axis = False
-    for i, ((_, scores), best, label) in enumerate(zip(series, lines, labels, strict=True)):
-        x = np.arange(1, len(scores) + 1)
+    for i, ((_, scores), best, label, where) in enumerate(
+        zip(series, lines, labels, positions, strict=True)
+    ):
+        keep = np.isfinite(where)
+        where, scores, best = where[keep], scores[keep], best[keep]
         before = np.concatenate([[-np.inf], best[:-1]])
         improved = np.flatnonzero(np.isfinite(best) & (best > np.nan_to_num(before, nan=-np.inf)))
         (line,) = ax.plot(
-            x, best, drawstyle="steps-post", label=label,
+            where, best, drawstyle="steps-post", label=label,
             linestyle=_LINESTYLES[i % len(_LINESTYLES)], linewidth=2.0,
             marker=_MARKERS[i % len(_MARKERS)], markevery=improved.tolist(), markersize=5,
             zorder=3 + len(series) - i,
@@ -244,12 +325,12 @@ def plot_convergence(*searches, ax=None, labels=None, metric=None):
         colour = line.get_color()
         low = -np.inf if y_range is None else y_range[0]
         shown = scores >= low
-        ax.scatter(x[shown], scores[shown], s=14, alpha=0.4, color=colour, linewidths=0)
+        ax.scatter(where[shown], scores[shown], s=14, alpha=0.4, color=colour, linewidths=0)
         hidden = np.isfinite(scores) & ~shown
         if hidden.any():
             below_axis = True
             ax.scatter(
-                x[hidden], np.full(hidden.sum(), 0.0), s=22, marker="v", alpha=0.6,
+                where[hidden], np.full(hidden.sum(), 0.0), s=22, marker="v", alpha=0.6,
                 color=colour, linewidths=0, transform=ax.get_xaxis_transform(),
                 clip_on=False,
             )
@@ -257,9 +338,10 @@ def plot_convergence(*searches, ax=None, labels=None, metric=None):
         ax.set_ylim(*y_range)
     names = [_metric_label(s, m) for s, (m, _) in zip(searches, series, strict=True)]
     names = list(dict.fromkeys(names))
-    ax.set_xlabel("Candidates evaluated")
+    ax.set_xlabel(_X_AXES[x].format(resource=_resource_name(searches)))
     ax.set_ylabel(f"Best mean CV {' / '.join(names)} so far")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    if x != "time":
+        ax.xaxis.get_major_locator().set_params(integer=True)
     handles, texts = ax.get_legend_handles_labels()
     handles.append(Line2D([], [], linestyle="none", marker="o", color="grey", alpha=0.5))
     texts.append("one candidate's score")
@@ -495,3 +577,111 @@ def plot_parameters(search, params=None, metric=None, axes=None):
     colorbar = axes[0].figure.colorbar(points, ax=list(axes))
     colorbar.set_label("Evaluation order")
     return axes
+
+
+# -- plot_budget --------------------------------------------------------------------------
+def plot_budget(search, ax=None, metric=None):
+    """Plot how a successive-halving search spent its budget.
+
+    Every evaluation is a point at the resources spent when it finished (x,
+    the running sum of ``n_resources``) and its mean CV score (y), coloured by
+    its budget (rung). A line joins the evaluations of one candidate, so each
+    promotion shows as a line going right and, usually, up; the step line is
+    the best score so far among evaluations with the largest budget. The
+    legend says how many evaluations each budget had and what share of the
+    resources they took.
+
+    Parameters
+    ----------
+    search : fitted HalvingBayesSearchCV or HalvingRandomSearchCV
+        Any fitted search whose ``cv_results_`` has ``n_resources``.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on; None creates a new figure.
+    metric : str, default=None
+        Which ``mean_test_<metric>`` column to plot; None chooses as
+        :func:`plot_convergence` does.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If the search's ``cv_results_`` has no ``n_resources`` column.
+
+    See Also
+    --------
+    plot_convergence : With ``x="resources"``, compares several searches.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from scipy.stats import loguniform
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.svm import SVC
+    >>> from sktune import HalvingBayesSearchCV
+    >>> from sktune.plots import plot_budget
+    >>> X, y = load_digits(return_X_y=True)
+    >>> search = HalvingBayesSearchCV(SVC(), {"gamma": loguniform(1e-4, 1e-1)},
+    ...                               cv=3, random_state=0).fit(X, y)
+    >>> ax = plot_budget(search)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
+    ['60 n_samples: 29 evaluations, 19% of resources', '180 n_samples: 10 evaluations, 20% of resources']
+    >>> plt.close(ax.figure)
+    """
+    results = _results(search, "plot_budget")
+    if "n_resources" not in results:
+        raise ValueError(
+            f"plot_budget needs a successive-halving search (cv_results_ with "
+            f"n_resources); this {type(search).__name__} has none. Use "
+            "plot_convergence for other searches."
+        )
+    metric, scores = _scores(search, metric, "plot_budget")
+    budget = np.asarray(results["n_resources"], dtype=float)
+    spent = np.cumsum(budget)
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(layout="constrained")
+    levels = sorted(set(budget.tolist()))
+    colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(levels)))
+    resource = getattr(search, "resource", "resources")
+    for key, rows in _candidate_rows(search, results).items():
+        if len(rows) > 1:
+            ax.plot(spent[rows], scores[rows], color="grey", linewidth=0.6, alpha=0.5, zorder=1)
+    total = budget.sum()
+    for level, colour in zip(levels, colours, strict=True):
+        rows = budget == level
+        ax.scatter(
+            spent[rows], scores[rows], s=22, color=colour, edgecolors="black",
+            linewidths=0.3, zorder=2,
+            label=f"{level:g} {resource}: {rows.sum()} evaluations, "
+            f"{budget[rows].sum() / total:.0%} of resources",
+        )
+    top = np.where(budget == budget.max(), scores, np.nan)
+    best = best_so_far(top)
+    shown = np.isfinite(best)
+    if shown.any():
+        ax.plot(
+            np.append(spent[shown], spent[-1]), np.append(best[shown], best[shown][-1]),
+            drawstyle="steps-post", color="black", linewidth=1.5, zorder=3,
+            label=f"best at {budget.max():g} {resource}",
+        )
+    ax.set_xlabel(f"Resources spent ({resource})")
+    ax.set_ylabel(f"Mean CV {_metric_label(search, metric)}")
+    ax.legend(loc="best", fontsize="small")
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def _candidate_rows(search, results):
+    """Rows of each candidate: same bracket and parameters but the resource."""
+    resource = getattr(search, "resource", None)
+    brackets = results.get("bracket", np.zeros(len(results["params"]), dtype=int))
+    rows = {}
+    for i, params in enumerate(results["params"]):
+        key = (int(brackets[i]), repr(sorted((k, v) for k, v in params.items() if k != resource)))
+        rows.setdefault(key, []).append(i)
+    return rows

@@ -370,3 +370,70 @@ def test_importing_sktune_does_not_import_matplotlib():
         "assert 'matplotlib' not in sys.modules, 'matplotlib was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- successive halving: the budget plot and the resources axis ------------------------------
+@pytest.fixture(scope="module")
+def halving():
+    from sklearn.datasets import load_digits
+
+    from sktune import HalvingBayesSearchCV
+
+    X, y = load_digits(return_X_y=True)
+    return HalvingBayesSearchCV(
+        SVC(), {"C": loguniform(1e-2, 1e2), "gamma": loguniform(1e-4, 1e-1)},
+        cv=3, n_brackets=2, random_state=0,
+    ).fit(X, y)
+
+
+def test_budget_plot_shows_each_evaluation_by_budget(halving, tmp_path):
+    from sktune.plots import plot_budget
+
+    ax = plot_budget(halving)
+    results = halving.cv_results_
+    spent = np.cumsum(results["n_resources"])
+    # One point per evaluation, in one collection per budget.
+    points = np.vstack([c.get_offsets() for c in ax.collections])
+    assert len(points) == len(results["params"])
+    np.testing.assert_allclose(np.sort(points[:, 0]), np.sort(spent))
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    shares = [int(t.split(", ")[1].split("%")[0]) for t in texts[:-1]]
+    assert texts[0].startswith("60 n_samples: 58 evaluations") and abs(sum(shares) - 100) <= 2
+    # The black step line is the best score among the largest budget's evaluations.
+    best = ax.lines[-1].get_ydata()
+    top = results["mean_test_score"][results["n_resources"] == results["n_resources"].max()]
+    assert best[-1] == pytest.approx(np.max(top))
+    # Grey lines join one candidate's evaluations: one per promoted candidate.
+    promoted = sum(len(line.get_xdata()) > 1 for line in ax.lines[:-1])
+    assert promoted == halving.n_candidates_[1]
+    ax.figure.savefig(tmp_path / "budget.png")
+    plt.close(ax.figure)
+
+
+def test_budget_plot_refuses_a_search_without_budgets(bayes):
+    from sktune.plots import plot_budget
+
+    with pytest.raises(ValueError, match="successive-halving search"):
+        plot_budget(bayes)
+
+
+def test_convergence_against_resources_and_time(halving, bayes):
+    ax = plot_convergence(halving, bayes, x="resources")
+    halving_line, bayes_line = ax.lines[:2]
+    budget = halving.cv_results_["n_resources"]
+    # The halving line starts once a candidate has the largest budget...
+    first_full = np.cumsum(budget)[np.argmax(budget == budget.max())]
+    assert halving_line.get_xdata()[0] == first_full
+    # ...and a full-budget search's candidates each count as that budget.
+    np.testing.assert_array_equal(
+        bayes_line.get_xdata(), budget.max() * np.arange(1, len(bayes.cv_results_["params"]) + 1)
+    )
+    assert ax.get_xlabel() == "Resources spent (n_samples)"
+    plt.close(ax.figure)
+    ax = plot_convergence(bayes, x="time")
+    results = bayes.cv_results_
+    spent = np.cumsum((results["mean_fit_time"] + results["mean_score_time"]) * 3)
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), spent)
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="x must be one of"):
+        plot_convergence(bayes, x="epochs")

@@ -1,20 +1,38 @@
-"""Proposing candidates from evaluations made at several budgets (BOHB's rule).
+"""Proposing candidates from evaluations made at several budgets.
 
 A successive-halving search evaluates many candidates at a small budget and
-few at the largest. :class:`MultiFidelityOptimizer` keeps the evaluations of
-each budget ("rung") apart and proposes new candidates from a surrogate of
-the largest budget that has enough successful evaluations to fit one
-(Falkner et al., BOHB, ICML 2018): low budgets guide the search until the
-high ones know more. Until any rung has enough, the rung-0 optimiser proposes
-(its quasi-random initial design, then its own surrogate).
+few at the largest, and its scores at different budgets are not comparable
+(a network after 1 epoch scores far below itself after 27). Two ways to learn
+from all of them are implemented, as ``strategy``:
 
-Like every optimiser here it works on the unit cube, minimises, and knows
-nothing of estimators or of what a budget is.
+``"rank"`` (the default)
+    One surrogate of how far each candidate gets. A candidate's value is the
+    highest rung it reached plus the rank of its score among every score at
+    that rung: every candidate promoted past rung ``r`` ranks above every one
+    stopped there, and candidates at the same rung rank by their score. This is
+    the order successive halving itself establishes, on a scale that mixes
+    budgets soundly, so the surrogate sees good *and* bad regions (eliminated
+    candidates are its negative examples) and proposals get better from the
+    first bracket on.
+``"per-budget"``
+    BOHB's rule (Falkner et al., ICML 2018): a surrogate of the evaluations of
+    the largest budget that has ``min_points`` of them. Its data are promoted
+    candidates only, all of them good, so it knows nothing of the bad regions
+    and its expected improvement is often highest far from every evaluation.
+    Kept for comparison (see benchmarks/multifidelity.py).
+
+Until ``min_points`` candidates have succeeded, the rung-0 optimiser proposes
+(its quasi-random initial design). Like every optimiser here this works on the
+unit cube, minimises, and knows nothing of estimators or of what a budget is.
+A proposal depends only on the seed and on what was told before it.
 """
 
 import numpy as np
+from scipy.stats import rankdata
 
 from ._base import snap
+
+STRATEGIES = ("rank", "per-budget")
 
 
 class MultiFidelityOptimizer:
@@ -29,20 +47,24 @@ class MultiFidelityOptimizer:
     make_optimizer : callable
         ``make_optimizer(coordinates, random_state)`` returns a fresh
         :class:`~sktune.optimize._base.BaseOptimizer` (a ``GPOptimizer``).
-        One is kept for rung 0; one is built for each ``ask`` that proposes
-        from a higher rung.
+        One is kept for rung 0 (and its initial design); a fresh one, told the
+        values of ``strategy``, proposes each batch after that.
     random_state : int, numpy.random.Generator or None
+    strategy : {"rank", "per-budget"}, default="rank"
+        How evaluations at different budgets are combined (module docstring).
     min_points : int or None
-        Successful evaluations a rung needs before it guides proposals;
-        None means the rung-0 optimiser's initial design size
-        (``n_initial_points_``) or, lacking one, ``n_dims + 1``.
+        Successful candidates needed before a surrogate proposes; None means
+        the rung-0 optimiser's initial design size (``n_initial_points_``) or,
+        lacking one, ``n_dims + 1``.
 
     Attributes
     ----------
     X_, y_ : list of ndarray
         Told points and values of each rung (NaN for failed evaluations).
-    model_rungs_ : list of int
-        The rung whose evaluations guided each ``ask``.
+    model_rungs_ : list of int or None
+        For each ``ask``: None while the initial design proposes; with
+        "rank", the highest rung reached so far; with "per-budget", the rung
+        whose evaluations were used.
 
     Examples
     --------
@@ -51,21 +73,30 @@ class MultiFidelityOptimizer:
     >>> from sktune.optimize.multifidelity import MultiFidelityOptimizer
     >>> opt = MultiFidelityOptimizer([Coordinate("continuous")] * 2, n_rungs=2,
     ...                              make_optimizer=GPOptimizer, random_state=0)
-    >>> x = opt.ask(4)
+    >>> x = opt.ask(6)
     >>> opt = opt.tell(x, ((x - 0.3) ** 2).sum(axis=1), rung=0)
     >>> opt = opt.tell(x[:2], ((x[:2] - 0.3) ** 2).sum(axis=1), rung=1)
-    >>> opt.ask(2).shape
-    (2, 2)
+    >>> opt.ask(2).shape, opt.model_rungs_
+    ((2, 2), [None, 1])
     """
 
     def __init__(
-        self, coordinates, n_rungs, make_optimizer, random_state=None, min_points=None
+        self,
+        coordinates,
+        n_rungs,
+        make_optimizer,
+        random_state=None,
+        strategy="rank",
+        min_points=None,
     ):
         self.coordinates = tuple(coordinates)
         self.n_dims = len(self.coordinates)
         self.n_rungs = int(n_rungs)
         if self.n_rungs < 1:
             raise ValueError(f"n_rungs must be >= 1, got {n_rungs!r}.")
+        if strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}.")
+        self.strategy = strategy
         self.make_optimizer = make_optimizer
         self._seed = int(np.random.default_rng(random_state).integers(2**63 - 1))
         self.X_ = [np.empty((0, self.n_dims)) for _ in range(self.n_rungs)]
@@ -76,31 +107,26 @@ class MultiFidelityOptimizer:
             min_points = getattr(self.base, "n_initial_points_", self.n_dims + 1)
         self.min_points = int(min_points)
 
-    def _derived_seed(self, rung):
-        # A higher-rung proposal depends only on the seed and on what was told
-        # before it, so a search that replays the same tells asks the same points.
+    def _derived_seed(self, salt):
+        # Proposals depend only on the seed and on what was told before them,
+        # so a search that replays the same tells asks the same points.
         n_told = sum(len(y) for y in self.y_)
-        return np.random.default_rng([self._seed, rung, n_told])
+        return np.random.default_rng([self._seed, salt, n_told])
 
     @property
     def n_remaining(self):
         return self.base.n_remaining
 
-    def model_rung(self):
-        """The largest rung with ``min_points`` successful evaluations, else 0."""
-        for rung in range(self.n_rungs - 1, 0, -1):
-            if np.isfinite(self.y_[rung]).sum() >= self.min_points:
-                return rung
-        return 0
-
     def ask(self, n_points=1):
         """Propose up to ``n_points`` new points, never one seen at any rung."""
-        rung = self.model_rung()
-        self.model_rungs_.append(rung)
-        if rung == 0:
+        data = self._training_data()
+        if data is None:
+            self.model_rungs_.append(None)
             return self.base.ask(n_points)
-        model = self.make_optimizer(self.coordinates, self._derived_seed(rung))
-        model.tell(self.X_[rung], self.y_[rung])
+        rung, X, y = data
+        self.model_rungs_.append(rung)
+        model = self.make_optimizer(self.coordinates, self._derived_seed(rung + 1))
+        model.tell(X, y)
         # Every point seen at any rung, or pending, is off limits: the rung-0
         # optimiser has seen them all (same coordinates, so the same keys).
         model._seen.update(self.base._seen)
@@ -109,6 +135,43 @@ class MultiFidelityOptimizer:
         if len(points) < n_points:  # the model ran dry: fill from rung 0
             points = np.vstack([points, self.base.ask(n_points - len(points))])
         return points
+
+    def _training_data(self):
+        """``(rung, X, y)`` for the surrogate of this ask, or None for the initial design."""
+        if np.isfinite(self.y_[0]).sum() < self.min_points:
+            return None
+        if self.strategy == "per-budget":
+            for rung in range(self.n_rungs - 1, 0, -1):
+                if np.isfinite(self.y_[rung]).sum() >= self.min_points:
+                    return rung, self.X_[rung], self.y_[rung]
+            return 0, self.X_[0], self.y_[0]
+        return self._ranked()
+
+    def _ranked(self):
+        """Every candidate once, valued by the rung it reached and its rank there.
+
+        Lower is better: a candidate at the top rung is worth its score's rank
+        among top-rung scores, in [0, 1]; one that stopped ``k`` rungs lower is
+        worth ``k`` more. Failed evaluations stay NaN (the surrogate treats them
+        as the worst).
+        """
+        values, points, reached = {}, {}, 0
+        for rung in range(self.n_rungs):
+            y = self.y_[rung]
+            if not len(y):
+                continue
+            reached = rung
+            finite = np.isfinite(y)
+            quantile = np.full(len(y), np.nan)
+            if finite.any():
+                ranks = rankdata(y[finite], method="average")
+                quantile[finite] = (ranks - 1) / max(finite.sum() - 1, 1)
+            for point, q in zip(self.X_[rung], quantile, strict=True):
+                key = point.round(12).tobytes()
+                points[key] = point
+                values[key] = (self.n_rungs - 1 - rung) + q
+        keys = list(points)
+        return reached, np.array([points[k] for k in keys]), np.array([values[k] for k in keys])
 
     def tell(self, points, values, rung=0):
         """Record evaluations at ``rung``; values are minimised, NaN means failed."""

@@ -211,8 +211,9 @@ def test_brackets_repeat_and_later_ones_learn_from_larger_budgets():
     assert search.n_brackets_ == 4
     assert search.n_candidates_ == [4 * n for n in one.n_candidates_]
     assert sorted(set(search.cv_results_["bracket"])) == [0, 1, 2, 3]
-    # Once the largest budget has enough evaluations it guides the proposals.
-    assert max(search.optimizers_[0].model_rungs_) == search.n_iterations_ - 1
+    # After the initial design, a surrogate of every rung reached proposes.
+    rungs = search.optimizers_[0].model_rungs_
+    assert rungs[0] is None and rungs[-1] == search.n_iterations_ - 1
     assert search.stop_reason_ == "n_brackets"
 
 
