@@ -44,7 +44,12 @@ from . import _building, _continuation, _routing, _serialization, _training
 from ._encoders import FeatureIdentity
 from ._inputs import sample_weights, validate_X
 from ._params import ExtraParamsMixin
-from ._seeding import fresh_seed, seed_from_random_state, seeded_keras
+from ._seeding import (
+    fresh_seed,
+    pin_seed_generators,
+    seed_from_random_state,
+    seeded_keras,
+)
 
 # Up to this many batches, predicting by calling the model is cheaper than
 # Model.predict (measured on the tiny model: ~4 ms a batch by direct call,
@@ -263,6 +268,8 @@ class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
             # leaves Python's global `random` state as it found it.
             with seeded_keras(fresh_seed() if seed is None else seed):
                 self.model_ = self._build_model(x_model, adopt)
+            if seed is not None:
+                pin_seed_generators(self.model_)
             self.history_ = {}
         return X, y, x_model
 
