@@ -43,15 +43,19 @@ def small(binary_data):
     return X[:64], y[:64]
 
 
-class EpochLog(keras.callbacks.Callback):
-    """Records the epoch numbers a fit trains (shared log: callbacks are copied)."""
+TRAINED_EPOCHS = {}
 
-    def __init__(self, log):
+
+class EpochLog(keras.callbacks.Callback):
+    """Records the epoch numbers fits train, by name (clones copy callbacks)."""
+
+    def __init__(self, name):
         super().__init__()
-        self.log = log
+        self.name = name
+        TRAINED_EPOCHS[name] = []
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.log.append(epoch)
+        TRAINED_EPOCHS[self.name].append(epoch)
 
 
 @pytest.mark.parametrize(
@@ -77,11 +81,12 @@ def test_three_then_six_epochs_equal_nine(binary_data, shuffle):
     again = clone(base).set_params(epochs=9).fit(X, y)
     np.testing.assert_array_equal(weights(nine), weights(again))
 
-    log = []
-    warm = clone(base).set_params(epochs=3, warm_start=True, callbacks=[EpochLog(log)])
+    warm = clone(base).set_params(
+        epochs=3, warm_start=True, callbacks=[EpochLog("warm")]
+    )
     warm.fit(X, y)
     warm.set_params(epochs=9).fit(X, y)
-    assert log == list(range(9)) and warm.current_epoch == 9
+    assert TRAINED_EPOCHS["warm"] == list(range(9)) and warm.current_epoch == 9
     np.testing.assert_allclose(weights(warm), weights(nine), atol=1e-6)
 
     stepped = clone(base)
