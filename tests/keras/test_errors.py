@@ -1,5 +1,10 @@
 """Bad input gets an error that says what was wrong and what to do."""
 
+import os
+from pathlib import Path
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -124,3 +129,72 @@ def test_invalid_parameter_value(binary_data):
     X, y = binary_data
     with pytest.raises(ValueError, match="'epochs' parameter"):
         KerasClassifier(tiny_model, loss="auto", epochs=-1).fit(X, y)
+
+
+def test_misspelled_routed_parameter_lists_what_the_target_accepts(binary_data):
+    X, y = binary_data
+    clf = KerasClassifier(
+        tiny_model, loss="auto", optimizer="adam", optimizer__learnin_rate=0.1, **FAST
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"optimizer__learnin_rate' \(did you mean 'optimizer__learning_rate'\?\); "
+        r"it accepts: .*optimizer__beta_1.*optimizer__learning_rate",
+    ):
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match=r"did you mean 'fit__validation_split'"):
+        KerasClassifier(tiny_model, loss="auto", fit__validation_splt=0.1, **FAST).fit(X, y)
+
+
+def test_all_zero_sample_weights(binary_data):
+    X, y = binary_data
+    with pytest.raises(ValueError, match="only zeros were passed in sample_weight"):
+        KerasClassifier(tiny_model, loss="auto", **FAST).fit(
+            X, y, sample_weight=np.zeros(len(y))
+        )
+
+
+def test_subclass_with_keras_build_fn_and_model(binary_data):
+    class Packaged(KerasClassifier):
+        def _keras_build_fn(self, meta):
+            return tiny_model(meta)
+
+    X, y = binary_data
+    with pytest.raises(ValueError, match="cannot implement ``_keras_build_fn``"):
+        Packaged(tiny_model, loss="auto", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="must implement ``_keras_build_fn``"):
+        KerasClassifier(loss="auto", **FAST).fit(X, y)
+
+
+BLOCK_KERAS = """
+import importlib.abc, sys
+
+class NoKeras(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "keras" or name.startswith("keras."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+sys.meta_path.insert(0, NoKeras())
+import sktune  # works without Keras
+try:
+    from sktune.keras import KerasClassifier
+except ImportError as error:
+    print(error)
+"""
+
+
+@pytest.mark.slow
+def test_import_without_keras_names_the_extra():
+    # A real import failure in a fresh interpreter: Keras is blocked at import.
+    root = Path(__file__).resolve().parents[2]
+    path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-c", BLOCK_KERAS],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=path),
+        timeout=120,
+        check=True,
+    )
+    assert 'pip install "sktune[keras]"' in done.stdout
+    assert "sktune.keras needs Keras 3" in done.stdout
