@@ -14,22 +14,18 @@ leave global random state alone), ``_continuation`` (halving budgets),
 ``_serialization`` (pickling through Keras's own format).
 
 Per-fit cost is kept to what plain Keras does: one build, one compile, one
-``Model.fit`` on the NumPy arrays. Nothing is saved or re-serialised during
-fit, and no metric is computed through an extra predict. Prediction on up to
-32 batches calls the model directly on each batch (the same numbers as
-``Model.predict``, which only runs the same call in a traced function) and
-skips ``Model.predict``'s fixed cost: building a data pipeline and tracing a
-predict function per model. Larger inputs, predict keywords or callbacks, and
-models that override ``predict`` go through ``Model.predict``.
+``Model.fit`` on the NumPy arrays for unseeded fits. Nothing is saved or
+re-serialised during fit (except a halving budget's state, once, at the end),
+and no metric is computed through an extra predict; small predictions skip
+``Model.predict``'s fixed cost (see :mod:`sktune.keras._predicting`).
 
 Memory in long searches: every fitted model leaves a few MB behind in
 TensorFlow's runtime once its training step has been traced (measured: ~4.5
 MB a fit with plain Keras; the same with ``keras.backend.clear_session()``,
 ``gc.collect()`` and ``malloc_trim`` after every fit). ``clear_session`` would
 also reset Keras's global state under other live models, so the wrappers
-never call it. What sktune controls is not tracing more than plain Keras:
-no predict function is traced for small inputs; ``run_eagerly=True`` bounds
-growth for long searches over tiny models (see benchmarks/README.md).
+never call it; ``run_eagerly=True`` bounds growth for long searches over tiny
+models (see benchmarks/README.md).
 """
 
 from numbers import Integral, Real
@@ -38,9 +34,15 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from . import _building, _continuation, _routing, _serialization, _training
+from . import (
+    _building,
+    _continuation,
+    _predicting,
+    _routing,
+    _serialization,
+    _training,
+)
 from ._encoders import FeatureIdentity
 from ._inputs import sample_weights, validate_X
 from ._params import ExtraParamsMixin
@@ -51,17 +53,11 @@ from ._seeding import (
     seeded_keras,
 )
 
-# Up to this many batches, predicting by calling the model is cheaper than
-# Model.predict (measured on the tiny model: ~4 ms a batch by direct call,
-# against ~85 ms fixed + ~0.5 ms a batch + 0.3 s tracing once per model).
-_DIRECT_CALL_BATCHES = 32
-_BATCH_SIZE = [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1}), None]
-_PREDICT_HOOKS = (
-    "on_predict_begin",
-    "on_predict_end",
-    "on_predict_batch_begin",
-    "on_predict_batch_end",
-)
+_BATCH_SIZE = [
+    Interval(Integral, 1, None, closed="left"),
+    Options(Integral, {-1}),
+    None,
+]
 # The meta keys of every fit, besides those of the encoders' get_metadata().
 _META = (
     "n_features_in_",
@@ -103,7 +99,14 @@ class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
     # What the wrapper itself puts in the compile_kwargs of build functions
     # (scikeras's class attribute of the same name).
     _compile_kwargs = frozenset(
-        ("optimizer", "loss", "metrics", "loss_weights", "weighted_metrics", "run_eagerly")
+        (
+            "optimizer",
+            "loss",
+            "metrics",
+            "loss_weights",
+            "weighted_metrics",
+            "run_eagerly",
+        )
     )
 
     def __init__(
@@ -267,7 +270,7 @@ class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
             # An unseeded fit gets a fresh seed from the OS, so that it too
             # leaves Python's global `random` state as it found it.
             with seeded_keras(fresh_seed() if seed is None else seed):
-                self.model_ = self._build_model(x_model, adopt)
+                self.model_ = _building.build_model(self, x_model, adopt)
             if seed is not None:
                 pin_seed_generators(self.model_)
             self.history_ = {}
@@ -294,7 +297,7 @@ class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
         )
         y_model = self.target_encoder_.transform(y)
         self._check_model_outputs()
-        fit_kwargs = self._fit_arguments(kwargs, x_model)
+        fit_kwargs = _training.fit_arguments(self, kwargs, x_model)
         epochs = fit_kwargs.pop("epochs")
         start = fit_kwargs.pop("initial_epoch", self.current_epoch)
         if one_epoch:
@@ -332,58 +335,6 @@ class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
             _continuation.save(self, budget, key)
         return self
 
-    def _build_model(self, x_model, adopt):
-        source = _building.model_source(self)
-        name = _routing.callable_name(source)
-        params = self.get_params(deep=False)
-        x_sample = _sample(x_model)
-        n_units = None
-        if isinstance(self.loss, str) and self.loss == "auto":
-            n_units = self._expected_units()
-        if _building.is_keras_model(source):
-            routed_to_model = self._build_fn_arguments(params)
-            if routed_to_model:
-                raise ValueError(
-                    f"Parameters {sorted(routed_to_model)} have no destination: "
-                    "model is a Keras model, not a build function. Use "
-                    "optimizer__/loss__/fit__ prefixes, or a build function."
-                )
-            arguments, consumed = {}, set()
-        else:
-            arguments, consumed = _routing.build_arguments(
-                source,
-                wrapper_params={
-                    k: getattr(self, k)
-                    for k in self._get_param_names()
-                    if _building.given(self, k)
-                },
-                extra_params=self._build_fn_arguments(params),
-                meta=self._meta(),
-                compile_kwargs=_building.compile_kwargs_for_build_fn(
-                    self, self.target_type_, n_units
-                ),
-                all_params=params,
-            )
-        model, cloned = _building.make_model(source, arguments, name, adopt=adopt)
-        _building.compile_model(
-            model,
-            estimator=self,
-            source=source,
-            cloned=cloned,
-            consumed=consumed,
-            target_type=self.target_type_,
-            n_units=n_units,
-            name=name,
-        )
-        bind = getattr(self.target_encoder_, "bind_model", None)
-        if bind is not None:
-            bind(model, x_sample)
-        return model
-
-    def _build_fn_arguments(self, params):
-        extra = {k: params[k] for k in self._extra_param_names() if not _routing.is_routed(k)}
-        return {**extra, **_routing.routed(params, "model")}
-
     def _check_model_outputs(self):
         expected = getattr(self, "n_outputs_expected_", None)
         if not expected or hasattr(self.target_encoder_, "bind_model"):
@@ -396,36 +347,6 @@ class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
                 f"{len(outputs)} output(s): they must match."
             )
 
-    def _fit_arguments(self, kwargs, x_model):
-        params = self.get_params(deep=False)
-        fit_kwargs = {
-            "batch_size": self.batch_size,
-            "epochs": self.epochs,
-            "verbose": self.verbose,
-            "shuffle": self.shuffle,
-            "validation_split": self.validation_split,
-            "validation_batch_size": self.validation_batch_size,
-        }
-        fit_kwargs.update(_routing.routed(params, "fit"))
-        fit_kwargs.update(
-            {k[len("fit__") :] if k.startswith("fit__") else k: v for k, v in kwargs.items()}
-        )
-        callbacks = fit_kwargs.pop("callbacks", None)
-        _routing.check_call_keywords(fit_kwargs, self.model_.fit, "fit")
-        for name in ("batch_size", "validation_batch_size"):
-            fit_kwargs[name] = _training.resolve_batch_size(
-                fit_kwargs[name], x_model, name
-            )
-        fit_kwargs["callbacks"] = self._callbacks(params) + _routing.make_callbacks(
-            callbacks, {}, "fit__callbacks"
-        )
-        return {k: v for k, v in fit_kwargs.items() if v is not None}
-
-    def _callbacks(self, params):
-        return _routing.make_callbacks(
-            self.callbacks, _routing.routed(params, "callbacks", nested=True)
-        )
-
     def _target_encoder_for(self, classes):
         return self.target_encoder
 
@@ -434,46 +355,7 @@ class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
 
     # -- prediction ---------------------------------------------------------
     def _predict_raw(self, X, kwargs):
-        import keras
-
-        check_is_fitted(self)
-        X = validate_X(self, X, reset=False, training=False)
-        x_model = self.feature_encoder_.transform(X)
-        params = self.get_params(deep=False)
-        predict_kwargs = {"batch_size": self.batch_size, "verbose": self.verbose}
-        predict_kwargs.update(_routing.routed(params, "predict"))
-        predict_kwargs.update(
-            {
-                k[len("predict__") :] if k.startswith("predict__") else k: v
-                for k, v in kwargs.items()
-            }
-        )
-        callbacks = [
-            callback
-            for callback in self._callbacks(params)
-            if any(
-                getattr(type(callback), hook) is not getattr(keras.callbacks.Callback, hook)
-                for hook in _PREDICT_HOOKS
-            )
-        ] + _routing.make_callbacks(
-            predict_kwargs.pop("callbacks", None), {}, "predict__callbacks"
-        )
-        if callbacks:
-            predict_kwargs["callbacks"] = callbacks
-        predict_kwargs["batch_size"] = _training.resolve_batch_size(
-            predict_kwargs.get("batch_size"), x_model
-        )
-        predict_kwargs = {k: v for k, v in predict_kwargs.items() if v is not None}
-        _routing.check_call_keywords(predict_kwargs, self.model_.predict, "predict")
-        batch_size = predict_kwargs.get("batch_size") or _training.DEFAULT_BATCH_SIZE
-        if (
-            set(predict_kwargs) <= {"batch_size", "verbose"}
-            and _plain_predict(self.model_)
-            and isinstance(x_model, (np.ndarray, dict))
-            and -(-_training.n_samples(x_model) // batch_size) <= _DIRECT_CALL_BATCHES
-        ):
-            return _call_in_batches(self.model_, x_model, batch_size)
-        return self.model_.predict(x=x_model, **predict_kwargs)
+        return _predicting.predict_raw(self, X, kwargs)
 
     # -- pickling -----------------------------------------------------------
     def __getstate__(self):
@@ -489,34 +371,3 @@ class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
         if archive is not None:
             state["model_"] = _serialization.model_from_bytes(*archive)
         super().__setstate__(state)
-
-
-def _sample(x):
-    import keras
-
-    return keras.tree.map_structure(lambda a: a[:1], x)
-
-
-def _plain_predict(model):
-    """Whether ``model.predict`` is Keras's own (not overridden or patched)."""
-    import keras
-
-    return "predict" not in vars(model) and type(model).predict is keras.Model.predict
-
-
-def _call_in_batches(model, x, batch_size):
-    """Calling the model on the batches gives the same numbers as Model.predict,
-    without its fixed cost (data pipeline, callbacks, tracing a predict function).
-    """
-    import keras
-
-    tree = keras.tree
-    n = _training.n_samples(x)
-    parts = [
-        tree.map_structure(
-            keras.ops.convert_to_numpy,
-            model(tree.map_structure(lambda a, i=i: a[i : i + batch_size], x), training=False),
-        )
-        for i in range(0, n, batch_size)
-    ]
-    return tree.map_structure(lambda *chunks: np.concatenate(chunks), *parts)

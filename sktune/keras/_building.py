@@ -183,7 +183,9 @@ def _no_optimizer_error(name):
     )
 
 
-def compile_model(model, *, estimator, source, cloned, consumed, target_type, n_units, name):
+def compile_model(
+    model, *, estimator, source, cloned, consumed, target_type, n_units, name
+):
     """Compile ``model`` (in place) by the rule in the module docstring."""
     params = estimator.get_params(deep=False)
     optimizer_kwargs = _routing.routed(params, "optimizer")
@@ -242,7 +244,9 @@ def _check_loss_agrees(estimator, compiled_loss, consumed, name):
         return
     if isinstance(loss, str) and loss == "auto":
         return
-    if isinstance(loss, (list, tuple, dict)) or isinstance(compiled_loss, (list, tuple, dict)):
+    if isinstance(loss, (list, tuple, dict)) or isinstance(
+        compiled_loss, (list, tuple, dict)
+    ):
         return
     wanted, got = _targets.loss_name(loss), _targets.loss_name(compiled_loss)
     if wanted != got:
@@ -282,3 +286,65 @@ def compile_kwargs_for_build_fn(estimator, target_type, n_units):
     }
     kwargs.update(_routing.routed(params, "compile"))
     return kwargs
+
+
+def build_model(estimator, x_model, adopt):
+    """The estimator's compiled model for this fit (built inside seeded_keras)."""
+    import keras
+
+    source = model_source(estimator)
+    name = _routing.callable_name(source)
+    params = estimator.get_params(deep=False)
+    x_sample = keras.tree.map_structure(lambda a: a[:1], x_model)
+    n_units = None
+    if isinstance(estimator.loss, str) and estimator.loss == "auto":
+        n_units = estimator._expected_units()
+    if is_keras_model(source):
+        routed_to_model = _build_fn_arguments(estimator, params)
+        if routed_to_model:
+            raise ValueError(
+                f"Parameters {sorted(routed_to_model)} have no destination: "
+                "model is a Keras model, not a build function. Use "
+                "optimizer__/loss__/fit__ prefixes, or a build function."
+            )
+        arguments, consumed = {}, set()
+    else:
+        arguments, consumed = _routing.build_arguments(
+            source,
+            wrapper_params={
+                k: getattr(estimator, k)
+                for k in estimator._get_param_names()
+                if given(estimator, k)
+            },
+            extra_params=_build_fn_arguments(estimator, params),
+            meta=estimator._meta(),
+            compile_kwargs=compile_kwargs_for_build_fn(
+                estimator, estimator.target_type_, n_units
+            ),
+            all_params=params,
+        )
+    model, cloned = make_model(source, arguments, name, adopt=adopt)
+    compile_model(
+        model,
+        estimator=estimator,
+        source=source,
+        cloned=cloned,
+        consumed=consumed,
+        target_type=estimator.target_type_,
+        n_units=n_units,
+        name=name,
+    )
+    bind = getattr(estimator.target_encoder_, "bind_model", None)
+    if bind is not None:
+        bind(model, x_sample)
+    return model
+
+
+def _build_fn_arguments(estimator, params):
+    """Unprefixed extra keywords and ``model__`` parameters: the build function's."""
+    extra = {
+        k: params[k]
+        for k in estimator._extra_param_names()
+        if not _routing.is_routed(k)
+    }
+    return {**extra, **_routing.routed(params, "model")}

@@ -60,7 +60,10 @@ def _check_dict(estimator, X, *, reset):
         raise ValueError("X is an empty dict: give one array per model input.")
     arrays = {
         str(name): check_array(
-            value, allow_nd=True, ensure_2d=False, dtype=_dtype_for(value),
+            value,
+            allow_nd=True,
+            ensure_2d=False,
+            dtype=_dtype_for(value),
             input_name=f"X[{name!r}]",
         )
         for name, value in X.items()
@@ -78,7 +81,11 @@ def _check_dict(estimator, X, *, reset):
         raise ValueError(
             f"X has inputs {sorted(shapes)}, but this {type(estimator).__name__} "
             f"was fitted with "
-            + (f"inputs {sorted(fitted)}" if isinstance(fitted, Mapping) else "an array")
+            + (
+                f"inputs {sorted(fitted)}"
+                if isinstance(fitted, Mapping)
+                else "an array"
+            )
             + ": give the same inputs."
         )
     return arrays, shapes
@@ -113,7 +120,11 @@ def validate_X(estimator, X, *, reset, training):
             f"{sorted(estimator.X_shape_)}: give the same dict."
         )
     X = validate_data(
-        estimator, X, reset=reset, dtype=_dtype_for(X), allow_nd=True,
+        estimator,
+        X,
+        reset=reset,
+        dtype=_dtype_for(X),
+        allow_nd=True,
     )
     if reset:
         estimator.X_shape_, estimator.X_dtype_ = X.shape, X.dtype
@@ -153,9 +164,7 @@ def validate_y(estimator, y, X, *, reset, numeric, training=True):
     """Validated y (1-D or 2-D); records ``y_dtype_``/``y_ndim_`` or checks them."""
     name = type(estimator).__name__
     if y is None:
-        raise ValueError(
-            f"{name} requires y to be passed, but the target y is None."
-        )
+        raise ValueError(f"{name} requires y to be passed, but the target y is None.")
     y = check_array(
         y,
         ensure_2d=False,

@@ -164,9 +164,9 @@ def check_call_keywords(keywords, function, prefix):
     if unknown and not takes_var_keyword:
         raise RoutingError(
             f"Unknown routed parameter(s) for `{callable_name(function)}`: "
-            + unknown_names_message([f"{prefix}__{u}" for u in unknown], {
-                f"{prefix}__{n}" for n in names
-            })
+            + unknown_names_message(
+                [f"{prefix}__{u}" for u in unknown], {f"{prefix}__{n}" for n in names}
+            )
             + "."
         )
 

@@ -148,8 +148,10 @@ def train(model, x, y, sample_weight, *, seed, initial_epoch, epochs, fit_kwargs
     if keras.backend.backend() == "tensorflow":
         stream = _tf_dataset(data, n, batch_size, initial_epoch, last, order)
     else:
-        numbers = itertools.count(initial_epoch) if last is None else range(
-            initial_epoch, last
+        numbers = (
+            itertools.count(initial_epoch)
+            if last is None
+            else range(initial_epoch, last)
         )
         stream = _generator(data, map(order, numbers), batch_size)
     return model.fit(
@@ -218,3 +220,47 @@ def metric_key(name, cache):
                 ).lower()
         cache[name] = prefix + full
     return cache[name]
+
+
+def fit_arguments(estimator, kwargs, x_model):
+    """The keywords of Model.fit: parameters, fit__ routing, call keywords, callbacks.
+
+    Precedence: a keyword given to ``fit`` > its ``fit__`` parameter > the
+    wrapper's parameter. Callbacks are the ``callbacks`` parameter's plus
+    ``fit__callbacks`` and those given to ``fit``.
+    """
+    from . import _routing
+
+    params = estimator.get_params(deep=False)
+    fit_kwargs = {
+        "batch_size": estimator.batch_size,
+        "epochs": estimator.epochs,
+        "verbose": estimator.verbose,
+        "shuffle": estimator.shuffle,
+        "validation_split": estimator.validation_split,
+        "validation_batch_size": estimator.validation_batch_size,
+    }
+    fit_kwargs.update(_routing.routed(params, "fit"))
+    fit_kwargs.update(
+        {
+            k[len("fit__") :] if k.startswith("fit__") else k: v
+            for k, v in kwargs.items()
+        }
+    )
+    late = fit_kwargs.pop("callbacks", None)
+    _routing.check_call_keywords(fit_kwargs, estimator.model_.fit, "fit")
+    for name in ("batch_size", "validation_batch_size"):
+        fit_kwargs[name] = resolve_batch_size(fit_kwargs[name], x_model, name)
+    fit_kwargs["callbacks"] = callbacks(estimator, params) + _routing.make_callbacks(
+        late, {}, "fit__callbacks"
+    )
+    return {k: v for k, v in fit_kwargs.items() if v is not None}
+
+
+def callbacks(estimator, params):
+    """Fresh callbacks of the ``callbacks`` parameter (with its routing)."""
+    from . import _routing
+
+    return _routing.make_callbacks(
+        estimator.callbacks, _routing.routed(params, "callbacks", nested=True)
+    )

@@ -17,13 +17,13 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._base import BaseKerasEstimator
+from ._docstrings import _SHARED_NOTES, _SHARED_PARAMETERS
 from ._encoders import (
     ClassifierTargetEncoder,
     RegressorTargetEncoder,
     classification_target_type,
 )
 from ._inputs import validate_y
-from ._docstrings import _SHARED_NOTES, _SHARED_PARAMETERS
 
 __all__ = ["BaseKerasEstimator", "KerasClassifier", "KerasRegressor"]
 
@@ -329,7 +329,9 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
     def _validate_target(self, y, X, *, reset, classes):
         y = validate_y(self, y, X, reset=reset, numeric=True)
         if reset:
-            self.target_type_ = "continuous" if y.ndim == 1 else "continuous-multioutput"
+            self.target_type_ = (
+                "continuous" if y.ndim == 1 else "continuous-multioutput"
+            )
         return y
 
     def _expected_units(self):

@@ -73,9 +73,9 @@ def test_other_fold_or_candidate_does_not_reuse_a_state(data, tmp_path):
     X, y = data
     candidate(epochs=Budget(3, tmp_path, "c")).fit(X, y)
     for name, rows in (("c", slice(8, None)), ("d", slice(None))):
-        candidate(
-            epochs=Budget(5, tmp_path, name), callbacks=[EpochLog("other")]
-        ).fit(X[rows], y[rows])
+        candidate(epochs=Budget(5, tmp_path, name), callbacks=[EpochLog("other")]).fit(
+            X[rows], y[rows]
+        )
         assert TRAINED_EPOCHS["other"] == [0, 1, 2, 3, 4]  # trained from scratch
 
 
@@ -120,8 +120,10 @@ def test_process_workers_continue_from_states(data, tmp_path):
     low = candidate(epochs=Budget(2, tmp_path, "w"))
     high = candidate(epochs=Budget(5, tmp_path, "w"))
     with Parallel(n_jobs=2, backend="loky") as parallel:
-        parallel(delayed(_fit_and_weights)(clone(low), X[r], y[r]) for r in (
-            slice(None, 48), slice(16, None)))
+        parallel(
+            delayed(_fit_and_weights)(clone(low), X[r], y[r])
+            for r in (slice(None, 48), slice(16, None))
+        )
         continued = parallel(
             delayed(_fit_and_weights)(clone(high), X[r], y[r])
             for r in (slice(None, 48), slice(16, None))

@@ -143,7 +143,9 @@ def test_misspelled_routed_parameter_lists_what_the_target_accepts(binary_data):
     ):
         clf.fit(X, y)
     with pytest.raises(ValueError, match=r"did you mean 'fit__validation_split'"):
-        KerasClassifier(tiny_model, loss="auto", fit__validation_splt=0.1, **FAST).fit(X, y)
+        KerasClassifier(tiny_model, loss="auto", fit__validation_splt=0.1, **FAST).fit(
+            X, y
+        )
 
 
 def test_all_zero_sample_weights(binary_data):

@@ -43,6 +43,8 @@ def float64_checks_on_float32_backend(estimator):
     }
 
 
-@parametrize_with_checks(CHECKED, expected_failed_checks=float64_checks_on_float32_backend)
+@parametrize_with_checks(
+    CHECKED, expected_failed_checks=float64_checks_on_float32_backend
+)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

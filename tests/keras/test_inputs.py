@@ -56,7 +56,10 @@ def test_cnn_on_digit_images_tuned_and_cross_validated():
     )
     search = BayesSearchCV(
         clf,
-        {"model__filters": Integer(2, 8), "optimizer__learning_rate": Real(1e-3, 3e-2, prior="log-uniform")},
+        {
+            "model__filters": Integer(2, 8),
+            "optimizer__learning_rate": Real(1e-3, 3e-2, prior="log-uniform"),
+        },
         n_iter=4,
         n_initial_points=2,
         cv=2,
@@ -72,14 +75,25 @@ def test_cnn_on_digit_images_tuned_and_cross_validated():
 @pytest.mark.slow
 def test_lstm_on_sequences_tuned_and_cross_validated():
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(160, 6, 2)).astype(np.float32)  # (samples, timesteps, features)
+    X = rng.normal(size=(160, 6, 2)).astype(
+        np.float32
+    )  # (samples, timesteps, features)
     y = X[:, :, 0].sum(axis=1) - X[:, -1, 1]
     reg = KerasRegressor(
-        small_lstm, loss="mse", optimizer="adam", optimizer__learning_rate=0.02,
-        epochs=2, random_state=0, run_eagerly=True,
+        small_lstm,
+        loss="mse",
+        optimizer="adam",
+        optimizer__learning_rate=0.02,
+        epochs=2,
+        random_state=0,
+        run_eagerly=True,
     )
     search = BayesSearchCV(
-        reg, {"model__units": Integer(2, 8)}, n_iter=4, n_initial_points=2, cv=2,
+        reg,
+        {"model__units": Integer(2, 8)},
+        n_iter=4,
+        n_initial_points=2,
+        cv=2,
         random_state=0,
     ).fit(X, y)
     assert len(search.cv_results_["params"]) == 4
@@ -107,8 +121,12 @@ def test_two_input_functional_model_fed_a_dict(binary_data):
     assert clf.n_features_in_ == {"wide": 3, "deep": 7}
     assert clf.predict(inputs).shape == (200,)
     again = clone(clf).fit(inputs, y)
-    np.testing.assert_array_equal(again.predict_proba(inputs), clf.predict_proba(inputs))
-    with pytest.raises(ValueError, match=r"X has inputs \['wide'\].*inputs \['deep', 'wide'\]"):
+    np.testing.assert_array_equal(
+        again.predict_proba(inputs), clf.predict_proba(inputs)
+    )
+    with pytest.raises(
+        ValueError, match=r"X has inputs \['wide'\].*inputs \['deep', 'wide'\]"
+    ):
         clf.predict({"wide": X[:, :3]})
     with pytest.raises(ValueError, match=r"X\['deep'\] has shape \('n_samples', 2\)"):
         clf.predict({"wide": X[:, :3], "deep": X[:, :2]})
@@ -142,11 +160,16 @@ def test_subclass_with_keras_build_fn_in_pipeline_and_search(binary_data):
     clf = PackagedClassifier(hidden=4, epochs=2, random_state=0, run_eagerly=True)
     check_no_attributes_set_in_init("PackagedClassifier", clf)
     params = clf.get_params()
-    assert params["hidden"] == 4 and params["epochs"] == 2 and params["batch_size"] is None
+    assert (
+        params["hidden"] == 4 and params["epochs"] == 2 and params["batch_size"] is None
+    )
     pipe = Pipeline([("scale", StandardScaler()), ("net", clf)])
     search = BayesSearchCV(
         pipe,
-        {"net__hidden": Integer(2, 8), "net__optimizer__learning_rate": Real(1e-3, 1e-1, prior="log-uniform")},
+        {
+            "net__hidden": Integer(2, 8),
+            "net__optimizer__learning_rate": Real(1e-3, 1e-1, prior="log-uniform"),
+        },
         n_iter=3,
         n_initial_points=2,
         cv=2,
@@ -177,7 +200,9 @@ class SplitInputs(KerasClassifier):
     def _keras_build_fn(self, meta):
         first, rest = keras.Input((1,)), keras.Input((meta["n_features_in_"] - 1,))
         merged = keras.layers.Concatenate()([first, rest])
-        return keras.Model([first, rest], keras.layers.Dense(1, activation="sigmoid")(merged))
+        return keras.Model(
+            [first, rest], keras.layers.Dense(1, activation="sigmoid")(merged)
+        )
 
 
 def test_feature_encoder_feeds_a_multi_input_model_inside_cross_validation(binary_data):

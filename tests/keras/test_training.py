@@ -105,7 +105,9 @@ def test_epoch_order_depends_only_on_seed_and_epoch():
     within = epoch_order(7, 4, 50, 8, "batch")
     # "batch": each batch keeps its samples, in a random order
     for start in range(0, 50, 8):
-        assert sorted(within[start : start + 8]) == list(range(start, min(start + 8, 50)))
+        assert sorted(within[start : start + 8]) == list(
+            range(start, min(start + 8, 50))
+        )
     assert not np.array_equal(within, np.arange(50))
 
 
@@ -170,7 +172,9 @@ def test_initialize_adopts_a_trained_model(binary_data):
 def test_partial_fit_refuses_epoch_arguments(binary_data):
     X, y = binary_data
     for name in ("epochs", "initial_epoch"):
-        with pytest.raises(TypeError, match=f"Invalid argument `{name}` to partial_fit"):
+        with pytest.raises(
+            TypeError, match=f"Invalid argument `{name}` to partial_fit"
+        ):
             KerasClassifier(tiny_model, loss="auto").partial_fit(X, y, **{name: 1})
 
 
