@@ -33,7 +33,11 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         """Keras model as a scikit-learn classifier.
 
     Binary, multiclass (any label type) and multilabel-indicator targets; the
-    labels are encoded for the model's output and loss (see Notes).
+    labels are encoded for the model's output and loss (see Notes). X may be
+    tabular, images or sequences (any rank), or a dict of arrays for a
+    multi-input model. Subclasses may override ``target_encoder`` and
+    ``feature_encoder`` (scikeras's data transformers) to train other targets
+    or feed models lists of arrays.
 
     Parameters
     ----------"""
@@ -48,6 +52,12 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         The fitted model.
     history_ : dict of str to list of float
         Per-epoch loss and metrics of every epoch trained so far.
+    current_epoch : int
+        Epochs trained so far.
+    target_encoder_, feature_encoder_ : transformer
+        The fitted data transformers (see ``target_encoder``).
+    X_shape_, X_dtype_, y_dtype_, y_ndim_ : tuple, dtype, dtype, int
+        What the first fit saw (a dict per input for dict inputs).
     classes_ : ndarray of shape (n_classes,)
         Class labels (``arange(n_labels)`` for a multilabel target).
     n_classes_ : int
@@ -260,6 +270,12 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         The fitted model.
     history_ : dict of str to list of float
         Per-epoch loss and metrics of every epoch trained so far.
+    current_epoch : int
+        Epochs trained so far.
+    target_encoder_, feature_encoder_ : transformer
+        The fitted data transformers (see ``target_encoder``).
+    X_shape_, X_dtype_, y_dtype_, y_ndim_ : tuple, dtype, dtype, int
+        What the first fit saw (a dict per input for dict inputs).
     n_outputs_ : int
         Number of target columns.
     target_type_ : str
