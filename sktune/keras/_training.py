@@ -28,6 +28,7 @@ sample weights as Keras computes them.
 """
 
 from collections.abc import Mapping
+from contextlib import contextmanager
 import itertools
 import math
 
@@ -154,13 +155,34 @@ def train(model, x, y, sample_weight, *, seed, initial_epoch, epochs, fit_kwargs
             else range(initial_epoch, last)
         )
         stream = _generator(data, map(order, numbers), batch_size)
-    return model.fit(
-        x=stream,
-        epochs=epochs,
-        initial_epoch=initial_epoch,
-        steps_per_epoch=steps or -(-n // batch_size),
-        **kwargs,
-    )
+    with _torch_global_generator_kept():
+        return model.fit(
+            x=stream,
+            epochs=epochs,
+            initial_epoch=initial_epoch,
+            steps_per_epoch=steps or -(-n // batch_size),
+            **kwargs,
+        )
+
+
+@contextmanager
+def _torch_global_generator_kept():
+    """Give torch's global generator back as it was (PyTorch backend only).
+
+    Keras's PyTorch backend wraps the stream in a ``DataLoader``, whose
+    iterator draws a base seed from torch's global generator: harmless for
+    the fit's own numbers, but a change of global state that a seeded fit
+    must not leave behind.
+    """
+    import keras
+
+    if keras.backend.backend() != "torch":
+        yield
+        return
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        yield
 
 
 def _generator(data, orders, batch_size):
