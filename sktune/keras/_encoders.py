@@ -194,8 +194,9 @@ class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
         if n_outputs != self.n_outputs_:
             raise ValueError(
-                f"y has {n_outputs} output(s), but this estimator was fitted with "
-                f"{self.n_outputs_}: the target's columns must stay the same."
+                f"Detected ``y`` to have {n_outputs} output(s), but this estimator "
+                f"was fitted with {self.n_outputs_}: the target's columns must stay "
+                "the same in continued training."
             )
         _targets.check_regression_output(self.n_units_, self.n_outputs_)
         return y.reshape(len(y), -1)
