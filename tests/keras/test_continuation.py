@@ -47,6 +47,7 @@ def data(binary_data):
     return X[:64], y[:64]
 
 
+@pytest.mark.slow
 def test_budget_continues_and_equals_one_long_fit(data, tmp_path):
     X, y = data
     nine = candidate(epochs=9).fit(X, y)

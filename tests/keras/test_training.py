@@ -58,14 +58,21 @@ class EpochLog(keras.callbacks.Callback):
         TRAINED_EPOCHS[self.name].append(epoch)
 
 
-@pytest.mark.parametrize(
-    "shuffle",
-    [
-        True,
-        pytest.param(False, marks=pytest.mark.slow),
-        pytest.param("batch", marks=pytest.mark.slow),
-    ],
-)
+def test_one_then_one_epoch_equals_two(binary_data):
+    X, y = binary_data
+    X, y = X[:32], y[:32]
+    base = KerasClassifier(
+        dropout_model, loss="auto", batch_size=16, random_state=0, run_eagerly=True
+    )
+    two = clone(base).set_params(epochs=2).fit(X, y)
+    warm = clone(base).set_params(warm_start=True).fit(X, y)
+    warm.set_params(epochs=2).fit(X, y)
+    assert warm.current_epoch == 2
+    np.testing.assert_allclose(weights(warm), weights(two), atol=1e-6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shuffle", [True, False, "batch"])
 def test_three_then_six_epochs_equal_nine(binary_data, shuffle):
     X, y = small(binary_data)
     base = KerasClassifier(
