@@ -8,13 +8,20 @@ For one small model (10 -> 8 relu -> 1 sigmoid), data set (make_classification,
   from other processes hits them alike; ratios are to plain Keras;
 * memory: resident set size after 1, 10, 50 and 100 fits in one process, each
   contender in a fresh subprocess, and the growth per fit from fit 10 to the
-  last.
+  last;
+* backends: the same fit + predict, plain Keras against sktune (unseeded, and
+  seeded, which feeds Keras epoch-indexed sample orders), on TensorFlow, JAX
+  and PyTorch. Keras fixes its backend at import, so each backend runs in its
+  own subprocess, with the interpreter given for it (``--python-jax``,
+  ``--python-torch``; default: this one); a backend that interpreter cannot
+  import is reported as not installed.
 
 Usage::
 
-    python benchmarks/keras_overhead.py                 # both parts
+    python benchmarks/keras_overhead.py                 # time and memory
     python benchmarks/keras_overhead.py --part time --repeats 15
     python benchmarks/keras_overhead.py --part memory --fits 100
+    python benchmarks/keras_overhead.py --part backends --python-jax venv-jax/bin/python
 """
 
 import argparse
@@ -28,6 +35,8 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 CONTENDERS = ("keras", "scikeras", "sktune")
+BACKENDS = ("tensorflow", "jax", "torch")
+BACKEND_CONTENDERS = ("keras", "sktune", "sktune seeded")
 N_SAMPLES, N_FEATURES, EPOCHS, BATCH_SIZE = 1000, 10, 5, 32
 
 
@@ -81,11 +90,60 @@ def fit_predict_function(contender):
     else:
         from sktune.keras import KerasClassifier
 
+        seed = 0 if contender == "sktune seeded" else None
+
         def run():
-            clf = KerasClassifier(build_model, epochs=EPOCHS, batch_size=BATCH_SIZE)
+            clf = KerasClassifier(
+                build_model, epochs=EPOCHS, batch_size=BATCH_SIZE, random_state=seed
+            )
             return clf.fit(X, y).predict(X)
 
     return run
+
+
+def medians(contenders, repeats):
+    """Median wall-clock seconds of each contender, interleaved, after a warm-up."""
+    runs = {c: fit_predict_function(c) for c in contenders}
+    for run in runs.values():  # warm-up: imports, first traces
+        run()
+    wall = {c: [] for c in contenders}
+    for i in range(repeats):
+        k = i % len(contenders)
+        for contender in contenders[k:] + contenders[:k]:
+            start = time.perf_counter()
+            runs[contender]()
+            wall[contender].append(time.perf_counter() - start)
+    return {c: statistics.median(v) for c, v in wall.items()}
+
+
+def backend_worker(repeats):
+    import keras
+
+    times = medians(BACKEND_CONTENDERS, repeats)
+    print(json.dumps({"backend": keras.backend.backend(), **times}))
+
+
+def backends_part(repeats, interpreters):
+    print(f"fit+predict by Keras backend (one subprocess each), median of {repeats}")
+    header = " ".join(f"{c:>14}" for c in BACKEND_CONTENDERS)
+    print(f"{'':11} {header} {'ratio':>7} {'seeded':>7}")
+    for backend in BACKENDS:
+        python = interpreters.get(backend) or sys.executable
+        done = subprocess.run(
+            [python, __file__, "--backend-worker", "--repeats", str(repeats)],
+            env={**os.environ, "KERAS_BACKEND": backend},
+            capture_output=True,
+            text=True,
+        )
+        lines = done.stdout.strip().splitlines()
+        if done.returncode != 0 or not lines:
+            print(f"{backend:11} not installed for {python}")
+            continue
+        times = json.loads(lines[-1])
+        cells = " ".join(f"{times[c]:14.3f}" for c in BACKEND_CONTENDERS)
+        ratio = times["sktune"] / times["keras"]
+        seeded = times["sktune seeded"] / times["keras"]
+        print(f"{backend:11} {cells} {ratio:7.3f} {seeded:7.3f}")
 
 
 def time_part(repeats):
@@ -162,14 +220,22 @@ def memory_part(fits):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("time", "memory", "both"), default="both")
+    parser.add_argument(
+        "--part", choices=("time", "memory", "both", "backends"), default="both"
+    )
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--fits", type=int, default=100)
     parser.add_argument("--memory-worker", choices=CONTENDERS)
+    parser.add_argument("--backend-worker", action="store_true")
+    for backend in BACKENDS:
+        parser.add_argument(f"--python-{backend}", help=f"interpreter for {backend}")
     args = parser.parse_args()
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if args.memory_worker:
         memory_worker(args.memory_worker, args.fits)
+        return
+    if args.backend_worker:
+        backend_worker(args.repeats)
         return
     print(
         f"command: python benchmarks/keras_overhead.py {' '.join(sys.argv[1:])}".rstrip()
@@ -178,6 +244,10 @@ def main():
         time_part(args.repeats)
     if args.part in ("memory", "both"):
         memory_part(args.fits)
+    if args.part == "backends":
+        backends_part(
+            args.repeats, {b: getattr(args, f"python_{b}") for b in BACKENDS}
+        )
 
 
 if __name__ == "__main__":

@@ -1,76 +1,94 @@
 """The shared base of the Keras wrappers: the scikit-learn side of both.
 
-It owns parameters (named ones, plus the extra build-function and routed
-keywords that ``get_params``/``set_params`` report and accept so that
-``clone`` and searches work), validation, ``fit``/``partial_fit``, prediction
-plumbing and pickling. The private modules each do one job for it:
-``_routing`` (which parameter goes where), ``_building`` (making and compiling
-the model of a fit), ``_targets`` (encoding ``y``, decoding outputs),
-``_seeding`` and ``_data`` (reproducible fits that leave global random state
-alone), ``_serialization`` (pickling through Keras's own format).
+It owns the public methods and the one path every training call takes:
+``initialize`` builds the model, ``fit`` builds it (or continues it with
+``warm_start``) and trains up to ``epochs``, ``partial_fit`` trains one more
+epoch; all three validate the data, fit the data encoders and build the model
+the same way, and train through :func:`sktune.keras._training.train` from
+``current_epoch`` on. The private modules each do one job for it:
+``_params`` (the parameters beyond the signature), ``_inputs`` (validating X
+and y), ``_encoders``/``_targets`` (what X and y become for the model, and
+back), ``_routing`` (which parameter goes where), ``_building`` (making and
+compiling the model), ``_seeding`` and ``_training`` (reproducible fits that
+leave global random state alone), ``_continuation`` (halving budgets),
+``_serialization`` (pickling through Keras's own format).
 
 Per-fit cost is kept to what plain Keras does: one build, one compile, one
-``Model.fit`` on the NumPy arrays. Nothing is saved or re-serialised during
-fit, and no metric is computed through an extra predict. Prediction on up to
-32 batches calls the model directly on each batch (the same numbers as
-``Model.predict``, which only runs the same call in a traced function) and
-skips ``Model.predict``'s fixed cost: building a data pipeline and tracing a
-predict function per model. Larger inputs go through ``Model.predict``.
+``Model.fit`` on the NumPy arrays for unseeded fits. Nothing is saved or
+re-serialised during fit (except a halving budget's state, once, at the end),
+and no metric is computed through an extra predict; small predictions skip
+``Model.predict``'s fixed cost (see :mod:`sktune.keras._predicting`).
 
 Memory in long searches: every fitted model leaves a few MB behind in
 TensorFlow's runtime once its training step has been traced (measured: ~4.5
 MB a fit with plain Keras; the same with ``keras.backend.clear_session()``,
-``gc.collect()`` and ``malloc_trim`` after every fit, so neither Python
-garbage nor allocator fragmentation; ~0.5 MB a fit with ``run_eagerly=True``,
-which traces nothing). ``clear_session`` would also reset Keras's global state
-under other live models, so the wrappers never call it. What sktune controls
-is not tracing more than plain Keras: no predict function is traced for small
-inputs, so its growth is at most plain Keras's; ``run_eagerly=True`` bounds
-growth for long searches over tiny models (see benchmarks/README.md).
+``gc.collect()`` and ``malloc_trim`` after every fit). ``clear_session`` would
+also reset Keras's global state under other live models, so the wrappers
+never call it; ``run_eagerly=True`` bounds growth for long searches over tiny
+models (see benchmarks/README.md).
 """
 
 from numbers import Integral, Real
+import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
+
+from . import (
+    _building,
+    _continuation,
+    _predicting,
+    _routing,
+    _serialization,
+    _training,
+)
+from ._encoders import FeatureIdentity
+from ._inputs import sample_weights, validate_X
+from ._params import ExtraParamsMixin
+from ._seeding import (
+    fresh_seed,
+    pin_seed_generators,
+    seed_from_random_state,
+    seeded_keras,
 )
 
-from . import _building, _data, _routing, _serialization, _targets
-from ._seeding import fresh_seed, seed_from_random_state, seeded_keras
+_BATCH_SIZE = [
+    Interval(Integral, 1, None, closed="left"),
+    Options(Integral, {-1}),
+    None,
+]
+# The meta keys of every fit, besides those of the encoders' get_metadata().
+_META = (
+    "n_features_in_",
+    "feature_names_in_",
+    "X_shape_",
+    "X_dtype_",
+    "target_type_",
+    "y_dtype_",
+    "y_ndim_",
+    "target_encoder_",
+    "feature_encoder_",
+)
 
-_X_DTYPES = (np.float64, np.float32)
-# Up to this many batches, predicting by calling the model is cheaper than
-# Model.predict (measured on the tiny model: ~4 ms a batch by direct call,
-# against ~85 ms fixed + ~0.5 ms a batch + 0.3 s tracing once per model).
-_DIRECT_CALL_BATCHES = 32
 
-
-class BaseKerasEstimator(BaseEstimator):
+class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
     """Shared base of :class:`KerasClassifier` and :class:`KerasRegressor`.
 
     See :class:`KerasClassifier` for the parameters.
     """
 
     _parameter_constraints: dict = {
-        "model": [callable, None],
-        "build_fn": [callable, None],
+        # checked in fit by _building.model_source, which knows _keras_build_fn
+        "model": "no_validation",
+        "build_fn": "no_validation",
         "warm_start": ["boolean"],
         "random_state": ["random_state", np.random.Generator],
         "optimizer": [str, type, HasMethods(["get_config"]), None],
-        "loss": [str, callable, None],
-        "metrics": [list, tuple, dict, None],
-        "batch_size": [
-            Interval(Integral, 1, None, closed="left"),
-            Options(Integral, {-1}),
-            None,
-        ],
-        "validation_batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "loss": [str, callable, list, tuple, dict, None],
+        "metrics": [list, tuple, dict, str, callable, None],
+        "batch_size": _BATCH_SIZE,
+        "validation_batch_size": _BATCH_SIZE,
         "verbose": ["verbose"],
         "callbacks": [list, tuple, dict, type, HasMethods(["set_model"]), None],
         "validation_split": [Interval(Real, 0, 1, closed="left")],
@@ -78,6 +96,18 @@ class BaseKerasEstimator(BaseEstimator):
         "run_eagerly": ["boolean"],
         "epochs": [Interval(Integral, 0, None, closed="left")],
     }
+    # What the wrapper itself puts in the compile_kwargs of build functions
+    # (scikeras's class attribute of the same name).
+    _compile_kwargs = frozenset(
+        (
+            "optimizer",
+            "loss",
+            "metrics",
+            "loss_weights",
+            "weighted_metrics",
+            "run_eagerly",
+        )
+    )
 
     def __init__(
         self,
@@ -86,7 +116,7 @@ class BaseKerasEstimator(BaseEstimator):
         build_fn=None,
         warm_start=False,
         random_state=None,
-        optimizer=None,
+        optimizer="rmsprop",
         loss=None,
         metrics=None,
         batch_size=None,
@@ -114,67 +144,18 @@ class BaseKerasEstimator(BaseEstimator):
         self.shuffle = shuffle
         self.run_eagerly = run_eagerly
         self.epochs = epochs
-        vars(self).update(kwargs)
-
-    # -- parameters -------------------------------------------------------
-    def _extra_param_names(self):
-        """Keywords given beyond the signature (build-function and routed ones)."""
-        named = set(self._get_param_names())
-        return sorted(
-            k
-            for k in vars(self)
-            if not k.startswith("_") and not k.endswith("_") and k not in named
-        )
-
-    def get_params(self, deep=True):
-        params = super().get_params(deep=deep)
-        params.update({k: getattr(self, k) for k in self._extra_param_names()})
-        return params
-
-    def set_params(self, **params):
-        own = {}
-        for name, value in params.items():
-            if (
-                _routing.is_routed(name)
-                or name in self._extra_param_names()
-                or self._build_fn_declares(name)
-            ):
-                setattr(self, name, value)
-            else:
-                own[name] = value
-        try:
-            return super().set_params(**own)
-        except ValueError as error:
-            raise ValueError(
-                f"{error} Build-function arguments can be set by name when the "
-                "build function declares them; other destinations need a prefix "
-                f"({', '.join(p + '__' for p in _routing.ROUTING_PREFIXES)})."
-            ) from None
+        self._store_extra_params(kwargs)
 
     def _build_fn_declares(self, name):
         if "__" in name or name in self._get_param_names():
             return False
-        source = self._model_source(required=False)
-        if source is None or not callable(source) or _is_keras_model(source):
-            return False
-        names, _ = _routing.accepted_arguments(source)
-        return name in names
-
-    def _model_source(self, required=True):
-        if self.model is not None and self.build_fn is not None and required:
-            raise ValueError(
-                "Both model and build_fn are set; they are two names for the same "
-                "parameter (build_fn is the old Keras name). Set only one."
-            )
         source = self.model if self.model is not None else self.build_fn
         if source is None:
             source = getattr(self, "_keras_build_fn", None)
-        if source is None and required:
-            raise ValueError(
-                f"{type(self).__name__} needs a model: pass model= a build function "
-                "returning a keras.Model, or a compiled keras.Model."
-            )
-        return source
+        if source is None or not callable(source) or _building.is_keras_model(source):
+            return False
+        names, _ = _routing.accepted_arguments(source)
+        return name in names
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -187,14 +168,58 @@ class BaseKerasEstimator(BaseEstimator):
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
 
-    # -- fitting ------------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None, **kwargs):
-        """Fit the model for ``epochs`` epochs (continuing it if ``warm_start``).
+    @property
+    def initialized_(self):
+        """Whether the model is built (by ``initialize``, ``fit`` or ``partial_fit``)."""
+        return self.__sklearn_is_fitted__()
+
+    @property
+    def current_epoch(self):
+        """Epochs trained so far (0 before any training)."""
+        return len(getattr(self, "history_", {}).get("loss", ()))
+
+    # -- data encoders (scikeras's transformer hooks) -------------------------
+    @property
+    def feature_encoder(self):
+        """An unfitted transformer for X; override to feed a model lists or dicts."""
+        return FeatureIdentity()
+
+    # -- public training methods ---------------------------------------------
+    def initialize(self, X, y):
+        """Build the model and ``meta`` from data, without training.
+
+        A Keras model given as ``model`` is adopted as it is (not cloned), with
+        its weights: ``predict`` then uses it directly, and ``partial_fit``
+        (or ``fit`` with ``warm_start=True``) trains it further.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, ...) or dict of arrays
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        seed = seed_from_random_state(self.random_state)
+        self._prepare(X, y, reset=True, seed=seed, adopt=True)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None, **kwargs):
+        """Build the model and train it for ``epochs`` epochs.
+
+        With ``warm_start=True`` and a model already built (by ``fit``,
+        ``partial_fit`` or ``initialize``), train that model from
+        ``current_epoch`` up to epoch ``epochs`` instead.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...) or dict of arrays
+            Tabular ``(n, features)``, sequences ``(n, timesteps, features)``,
+            images ``(n, height, width, channels)``, or a dict with one array
+            per input of a multi-input model.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,), default=None
             Rescaled to average 1 (see the class docstring).
@@ -202,212 +227,135 @@ class BaseKerasEstimator(BaseEstimator):
             Passed to ``keras.Model.fit`` (a ``fit__`` prefix is allowed),
             overriding the estimator's parameters, e.g. ``validation_split=0.2``
             or ``callbacks=[keras.callbacks.EarlyStopping(...)]``. Callbacks are
-            deep-copied, so one list can be shared by every fit of a search.
+            copied, so one list can be shared by every fit of a search.
 
         Returns
         -------
         self : object
         """
         continuing = self.warm_start and self.__sklearn_is_fitted__()
-        return self._fit(X, y, sample_weight, kwargs, continuing=continuing)
+        return self._train(X, y, sample_weight, kwargs, reset=not continuing)
 
-    def _fit(
-        self, X, y, sample_weight, kwargs, *, continuing, epochs=None, classes=None
-    ):
-        source = self._model_source()
-        X, y = validate_data(
-            self,
+    def _partial_fit(self, X, y, sample_weight, kwargs, classes=None):
+        for name in ("epochs", "initial_epoch"):
+            if name in kwargs or f"fit__{name}" in kwargs:
+                raise TypeError(
+                    f"Invalid argument `{name}` to partial_fit: partial_fit always "
+                    "trains one epoch, from current_epoch. Use fit to train "
+                    "several."
+                )
+        return self._train(
             X,
             y,
-            reset=not continuing,
-            dtype=_X_DTYPES,
-            multi_output=True,
-            y_numeric=not isinstance(self, ClassifierMixin),
+            sample_weight,
+            kwargs,
+            reset=not self.__sklearn_is_fitted__(),
+            one_epoch=True,
+            classes=classes,
         )
-        y_keras, meta = self._encode_target(y, continuing=continuing, classes=classes)
-        sample_weight = self._sample_weight(X, y, sample_weight, kwargs)
-        params = self.get_params(deep=False)
-        seed = seed_from_random_state(self.random_state)
-        if not continuing:
+
+    # -- the one training path -----------------------------------------------
+    def _prepare(self, X, y, *, reset, seed, classes=None, adopt=False):
+        """Validate the data; on ``reset`` fit the encoders and build the model."""
+        X = validate_X(self, X, reset=reset, training=True)
+        y = self._validate_target(y, X, reset=reset, classes=classes)
+        if reset:
+            self._encoder_meta = set()
+            self.feature_encoder_ = self.feature_encoder.fit(X)
+            self._take_metadata(self.feature_encoder_)
+            self.target_encoder_ = self._target_encoder_for(classes).fit(y)
+            self._take_metadata(self.target_encoder_)
+        x_model = self.feature_encoder_.transform(X)
+        if reset:
             # An unseeded fit gets a fresh seed from the OS, so that it too
             # leaves Python's global `random` state as it found it.
             with seeded_keras(fresh_seed() if seed is None else seed):
-                self.model_ = self._build_and_compile(source, meta, params, X)
+                self.model_ = _building.build_model(self, x_model, adopt)
+            if seed is not None:
+                pin_seed_generators(self.model_)
             self.history_ = {}
-        y_keras = self._shape_target(y_keras)
-        fit_kwargs = self._fit_kwargs(params, kwargs, len(X), epochs)
-        history = _data.fit_model(
-            self.model_, X, y_keras, sample_weight, seed, fit_kwargs
+        return X, y, x_model
+
+    def _take_metadata(self, encoder):
+        metadata = getattr(encoder, "get_metadata", dict)()
+        for name, value in metadata.items():
+            setattr(self, name, value)
+        self._encoder_meta |= set(metadata)
+
+    def _meta(self):
+        names = [*_META, *sorted(self._encoder_meta)]
+        return {name: getattr(self, name) for name in names if hasattr(self, name)}
+
+    def _train(
+        self, X, y, sample_weight, kwargs, *, reset, one_epoch=False, classes=None
+    ):
+        seed = seed_from_random_state(self.random_state)
+        X, y, x_model = self._prepare(X, y, reset=reset, seed=seed, classes=classes)
+        class_weight = kwargs.pop("class_weight", getattr(self, "class_weight", None))
+        sample_weight = sample_weights(
+            sample_weight, X, y, class_weight, self._check_weighted_classes
         )
-        for key, values in history.history.items():
-            self.history_.setdefault(key, []).extend(float(v) for v in values)
+        y_model = self.target_encoder_.transform(y)
+        self._check_model_outputs()
+        fit_kwargs = _training.fit_arguments(self, kwargs, x_model)
+        epochs = fit_kwargs.pop("epochs")
+        start = fit_kwargs.pop("initial_epoch", self.current_epoch)
+        if one_epoch:
+            start = self.current_epoch
+            epochs = start + 1
+        elif not reset and start >= epochs:
+            warnings.warn(
+                f"fit with warm_start=True trains up to epoch epochs={int(epochs)}, "
+                f"and the model has trained {start} already: nothing was trained. "
+                "Increase epochs (or use partial_fit) to train further.",
+                UserWarning,
+                stacklevel=3,
+            )
+        budget = _continuation.budget_of(epochs) if reset else None
+        if budget is not None:
+            key = _continuation.fold_key(X, y, sample_weight)
+            start = _continuation.resume(self, budget, key)
+        history = _training.train(
+            self.model_,
+            x_model,
+            y_model,
+            sample_weight,
+            seed=seed,
+            initial_epoch=int(start),
+            epochs=int(epochs),
+            fit_kwargs=fit_kwargs,
+        )
+        if history is not None:
+            names = {}
+            for key_name, values in history.history.items():
+                self.history_.setdefault(
+                    _training.metric_key(key_name, names), []
+                ).extend(float(v) for v in values)
+        if budget is not None:
+            _continuation.save(self, budget, key)
         return self
 
-    def _build_and_compile(self, source, meta, params, X):
-        name = _routing.callable_name(source)
-        extra = {
-            k: params[k] for k in self._extra_param_names() if not _routing.is_routed(k)
-        }
-        model_kwargs = _routing.routed(params, "model")
-        if _is_keras_model(source):
-            if extra or model_kwargs:
-                raise ValueError(
-                    f"Parameters {sorted(extra) + ['model__' + k for k in model_kwargs]} "
-                    "have no destination: model is a Keras model, not a build "
-                    "function. Use optimizer__/loss__/fit__ prefixes, or a build function."
-                )
-            arguments, consumed = {}, set()
-        else:
-            wrapper_params = {k: params[k] for k in self._get_param_names()}
-            arguments, consumed = _routing.build_arguments(
-                source,
-                wrapper_params=wrapper_params,
-                extra_params={**extra, **model_kwargs},
-                meta=meta,
-                compile_kwargs=self._compile_kwargs_for_build_fn(params, meta),
-                all_params=params,
-            )
-        model, cloned = _building.make_model(source, arguments, name)
-        n_units = _building.output_units(model, X)
-        self._check_output(n_units, meta)
-        self._output_units = n_units
-        _building.compile_model(
-            model,
-            estimator=self,
-            source=source,
-            cloned=cloned,
-            consumed=consumed,
-            params=params,
-            target_type=meta["target_type_"],
-            n_units=n_units,
-            name=name,
-        )
-        return model
-
-    def _compile_kwargs_for_build_fn(self, params, meta):
-        loss = self.loss
-        if isinstance(loss, str) and loss == "auto":
-            loss = _targets.infer_loss(meta["target_type_"], self._expected_units(meta))
-        kwargs = {
-            "optimizer": _routing.make_optimizer(
-                self.optimizer, _routing.routed(params, "optimizer")
-            ),
-            "loss": None
-            if loss is None
-            else _routing.make_loss(loss, _routing.routed(params, "loss")),
-            "metrics": self.metrics,
-            "run_eagerly": self.run_eagerly,
-        }
-        kwargs.update(_routing.routed(params, "compile"))
-        return kwargs
-
-    def _fit_kwargs(self, params, kwargs, n_samples, epochs):
-        import keras
-
-        fit_kwargs = {
-            "batch_size": _data.resolve_batch_size(self.batch_size, n_samples),
-            "epochs": self.epochs if epochs is None else epochs,
-            "verbose": self.verbose,
-            "shuffle": self.shuffle,
-            "validation_split": self.validation_split,
-            "validation_batch_size": self.validation_batch_size,
-        }
-        fit_kwargs.update(_routing.routed(params, "fit"))
-        given = {
-            k[len("fit__") :] if k.startswith("fit__") else k: v
-            for k, v in kwargs.items()
-        }
-        given.pop("class_weight", None)  # folded into sample weights
-        late_callbacks = given.pop("callbacks", None)
-        fit_kwargs.update(given)
-        if epochs is not None:
-            fit_kwargs["epochs"] = epochs
-        _routing.check_call_keywords(fit_kwargs, keras.Model.fit, "fit")
-        fit_kwargs["batch_size"] = _data.resolve_batch_size(
-            fit_kwargs["batch_size"], n_samples
-        )
-        callbacks = _routing.make_callbacks(
-            self.callbacks, _routing.routed(params, "callbacks")
-        )
-        callbacks += _routing.make_callbacks(list(late_callbacks or []), {})
-        fit_kwargs["callbacks"] = callbacks
-        return {k: v for k, v in fit_kwargs.items() if v is not None}
-
-    def _meta(self, y, extra):
-        meta = {
-            "n_features_in_": self.n_features_in_,
-            "X_shape_": (None, self.n_features_in_),
-            "X_dtype_": np.dtype(np.float32),
-            "target_type_": self.target_type_,
-            "y_dtype_": np.asarray(y).dtype,
-            "y_ndim_": np.ndim(y),
-            "n_outputs_": 1 if np.ndim(y) == 1 else np.shape(y)[1],
-            "n_outputs_expected_": 1,
-        }
-        if hasattr(self, "feature_names_in_"):
-            meta["feature_names_in_"] = self.feature_names_in_
-        meta.update(extra)
-        return meta
-
-    def _sample_weight(self, X, y, sample_weight, kwargs):
-        class_weight = kwargs.get("class_weight", getattr(self, "class_weight", None))
-        if sample_weight is None and class_weight is None:
-            return None
-        weights = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
-        if class_weight is not None:
-            weights = weights * compute_sample_weight(class_weight, y)
-        if not np.any(weights > 0):
+    def _check_model_outputs(self):
+        expected = getattr(self, "n_outputs_expected_", None)
+        if not expected or hasattr(self.target_encoder_, "bind_model"):
+            return
+        outputs = getattr(self.model_, "outputs", None)
+        if outputs and len(outputs) != expected:
             raise ValueError(
-                "Sample weights must contain at least one non-zero number "
-                "(all sample_weight values are 0)."
+                f"The target encoder makes {expected} target(s) "
+                f"(n_outputs_expected_={expected}), but the model has "
+                f"{len(outputs)} output(s): they must match."
             )
-        self._check_weighted_classes(y, weights)
-        # Weights set relative importance; averaging 1 keeps the loss scale (and
-        # so the effective learning rate) that unweighted training would have.
-        return weights * (len(weights) / weights.sum())
+
+    def _target_encoder_for(self, classes):
+        return self.target_encoder
 
     def _check_weighted_classes(self, y, weights):
         pass
 
     # -- prediction ---------------------------------------------------------
     def _predict_raw(self, X, kwargs):
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=_X_DTYPES)
-        predict_kwargs = {
-            "batch_size": _data.resolve_batch_size(self.batch_size, len(X)),
-            "verbose": self.verbose,
-        }
-        predict_kwargs.update(_routing.routed(self.get_params(deep=False), "predict"))
-        predict_kwargs.update(
-            {
-                k[len("predict__") :] if k.startswith("predict__") else k: v
-                for k, v in kwargs.items()
-            }
-        )
-        predict_kwargs = {k: v for k, v in predict_kwargs.items() if v is not None}
-        import keras
-
-        _routing.check_call_keywords(predict_kwargs, keras.Model.predict, "predict")
-        batch_size = predict_kwargs.get("batch_size") or _data.DEFAULT_BATCH_SIZE
-        n_batches = -(-len(X) // batch_size)
-        if (
-            set(predict_kwargs) <= {"batch_size", "verbose"}
-            and n_batches <= _DIRECT_CALL_BATCHES
-        ):
-            # Calling the model on the same batches gives the same numbers as
-            # Model.predict, without its fixed cost (data pipeline, callbacks,
-            # tracing a predict function: ~0.1-0.4 s a model).
-            return np.concatenate(
-                [
-                    keras.ops.convert_to_numpy(
-                        self.model_(X[i : i + batch_size], training=False)
-                    )
-                    for i in range(0, len(X), batch_size)
-                ]
-            )
-        return self.model_.predict(X, **predict_kwargs)
+        return _predicting.predict_raw(self, X, kwargs)
 
     # -- pickling -----------------------------------------------------------
     def __getstate__(self):
@@ -423,9 +371,3 @@ class BaseKerasEstimator(BaseEstimator):
         if archive is not None:
             state["model_"] = _serialization.model_from_bytes(*archive)
         super().__setstate__(state)
-
-
-def _is_keras_model(obj):
-    import keras
-
-    return isinstance(obj, keras.Model)

@@ -7,21 +7,24 @@ the old ``tf.keras.wrappers.scikit_learn`` behaviour so that old code runs:
   ``model__x`` to the build function, ``optimizer__x`` to the optimizer's
   constructor, ``loss__x`` to the loss's, ``callbacks__...`` to the callbacks,
   ``fit__x`` / ``predict__x`` / ``compile__x`` to ``Model.fit`` /
-  ``Model.predict`` / ``Model.compile``;
+  ``Model.predict`` / ``Model.compile``; a name with a further ``__``
+  (``optimizer__x__y``) is meant for an object inside the destination and is
+  not passed to the destination itself;
 * an unprefixed extra keyword given to the constructor (``learning_rate=0.01``)
   goes to the build function, which must accept it;
 * a wrapper parameter whose name the build function declares (``optimizer``,
-  ``batch_size``...) is also passed to it when it is not None, as the old
-  Keras wrapper did; the build function has then consumed it, and the wrapper
-  does not apply it again when compiling;
+  ``batch_size``...) is also passed to it when set to something other than
+  its default, as the old Keras wrapper did; the build function has then
+  consumed it, and the wrapper does not apply it again when compiling;
 * the build function also receives ``meta``, ``compile_kwargs`` and ``params``
   when it declares them (or takes ``**kwargs``), as in scikeras.
 
 Every routed name is checked before use, and an unknown one raises an error
-that names it and lists what the destination accepts.
+that names it, lists what the destination accepts and suggests the closest.
 """
 
 import copy
+import difflib
 import inspect
 
 ROUTING_PREFIXES = (
@@ -36,16 +39,32 @@ ROUTING_PREFIXES = (
 SCIKERAS_BUILD_ARGUMENTS = ("meta", "compile_kwargs", "params")
 
 
+class RoutingError(ValueError, TypeError):
+    """A parameter that its destination does not accept.
+
+    Both a ValueError (a bad parameter value for the estimator, as scikit-learn
+    reports those) and a TypeError (what Python raises for an unexpected
+    keyword argument).
+    """
+
+
 def is_routed(name):
     """Whether ``name`` is a prefixed (routed) parameter name."""
     prefix, sep, rest = name.partition("__")
     return bool(sep) and bool(rest) and prefix in ROUTING_PREFIXES
 
 
-def routed(params, prefix):
-    """The parameters routed to ``prefix``, with the prefix removed."""
+def routed(params, prefix, nested=False):
+    """The parameters routed to ``prefix``, with the prefix removed.
+
+    Names with a further ``__`` are left out unless ``nested``.
+    """
     start = prefix + "__"
-    return {k[len(start) :]: v for k, v in params.items() if k.startswith(start)}
+    return {
+        k[len(start) :]: v
+        for k, v in params.items()
+        if k.startswith(start) and (nested or "__" not in k[len(start) :])
+    }
 
 
 def callable_name(function):
@@ -75,6 +94,16 @@ def accepted_arguments(function):
     return names, takes_var_keyword
 
 
+def unknown_names_message(given, accepted):
+    """``'a' (did you mean 'b'?)`` for each unknown name, and the accepted list."""
+    shown = []
+    for name in sorted(given):
+        close = difflib.get_close_matches(name, sorted(accepted), n=1)
+        shown.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    listed = ", ".join(sorted(accepted)) or "none"
+    return f"{', '.join(shown)}; it accepts: {listed}"
+
+
 def build_arguments(
     build_fn, *, wrapper_params, extra_params, meta, compile_kwargs, all_params
 ):
@@ -84,7 +113,8 @@ def build_arguments(
     ----------
     build_fn : callable
     wrapper_params : dict
-        The wrapper's own parameters (its constructor's named arguments).
+        The wrapper's own parameters that were set to something other than
+        their default.
     extra_params : dict
         Unprefixed extra constructor keywords plus the ``model__`` routed ones
         (prefix removed); all must be accepted by ``build_fn``.
@@ -101,17 +131,16 @@ def build_arguments(
     kwargs = {}
     consumed = set()
     for name, value in wrapper_params.items():
-        if name in names and value is not None and name not in ("model", "build_fn"):
+        if name in names and name not in ("model", "build_fn"):
             kwargs[name] = value
             consumed.add(name)
     unknown = [name for name in extra_params if name not in names]
     if unknown and not takes_var_keyword:
-        listed = ", ".join(sorted(names)) or "none"
-        raise ValueError(
-            f"Unknown parameter(s) {sorted(unknown)}: the build function "
-            f"`{callable_name(build_fn)}` does not accept them (its arguments: "
-            f"{listed}). Add them to its signature, or route them elsewhere with "
-            f"a prefix ({', '.join(p + '__' for p in ROUTING_PREFIXES)})."
+        raise RoutingError(
+            f"The build function `{callable_name(build_fn)}` got an unexpected "
+            f"keyword argument {unknown_names_message(unknown, names)}. Add it to "
+            "its signature, or route it elsewhere with a prefix "
+            f"({', '.join(p + '__' for p in ROUTING_PREFIXES)})."
         )
     kwargs.update(extra_params)
     scikeras_values = {
@@ -130,11 +159,15 @@ def build_arguments(
 def check_call_keywords(keywords, function, prefix):
     """Raise if ``keywords`` holds a name that ``function`` does not take."""
     names, takes_var_keyword = accepted_arguments(function)
-    unknown = sorted(set(keywords) - names - {"self"})
+    names.discard("self")
+    unknown = set(keywords) - names
     if unknown and not takes_var_keyword:
-        raise ValueError(
-            f"Unknown routed parameter(s) {[prefix + '__' + u for u in unknown]}: "
-            f"`{callable_name(function)}` accepts {sorted(names - {'self'})}."
+        raise RoutingError(
+            f"Unknown routed parameter(s) for `{callable_name(function)}`: "
+            + unknown_names_message(
+                [f"{prefix}__{u}" for u in unknown], {f"{prefix}__{n}" for n in names}
+            )
+            + "."
         )
 
 
@@ -142,29 +175,49 @@ def _instantiate(cls, kwargs, what):
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as error:
-        raise ValueError(
+        names, _ = accepted_arguments(cls)
+        unknown = set(kwargs) - names
+        if unknown:
+            raise RoutingError(
+                f"Unknown routed parameter(s) for the {what} {cls.__name__}: "
+                + unknown_names_message(
+                    [f"{what}__{u}" for u in unknown], {f"{what}__{n}" for n in names}
+                )
+                + "."
+            ) from error
+        raise RoutingError(
             f"Could not create the {what} {cls.__name__} with the routed "
             f"parameters {sorted(what + '__' + k for k in kwargs)}: {error}"
         ) from error
 
 
 def make_optimizer(optimizer, kwargs):
-    """A fresh optimizer instance (never one shared with another fit)."""
+    """A fresh optimizer instance (never one shared with another fit), or None."""
     import keras
 
     if optimizer is None:
-        optimizer = "rmsprop"
+        if kwargs:
+            raise RoutingError(
+                f"optimizer__ parameters {sorted(kwargs)} were given but "
+                "optimizer=None: set an optimizer (e.g. optimizer='adam')."
+            )
+        return None
     if isinstance(optimizer, str):
         optimizer = type(keras.optimizers.get(optimizer))
     if isinstance(optimizer, type):
         return _instantiate(optimizer, kwargs, "optimizer")
     if isinstance(optimizer, keras.optimizers.Optimizer):
         config = optimizer.get_config()
-        unknown = sorted(set(kwargs) - set(config))
+        unknown = set(kwargs) - set(config)
         if unknown:
-            raise ValueError(
-                f"Unknown routed parameter(s) {['optimizer__' + u for u in unknown]} "
-                f"for {type(optimizer).__name__}; it accepts {sorted(config)}."
+            raise RoutingError(
+                f"Unknown routed parameter(s) for the optimizer "
+                f"{type(optimizer).__name__}: "
+                + unknown_names_message(
+                    [f"optimizer__{u}" for u in unknown],
+                    {f"optimizer__{n}" for n in config},
+                )
+                + "."
             )
         config.update(kwargs)
         return type(optimizer).from_config(config)
@@ -203,7 +256,7 @@ def make_loss(loss, kwargs):
         name = getattr(resolved, "__name__", None) or type(resolved).__name__
         loss_class = _loss_class_named(name)
         if loss_class is None:
-            raise ValueError(
+            raise RoutingError(
                 f"loss__ parameters {sorted(kwargs)} cannot be routed to "
                 f"loss={loss!r}: no keras.losses class of that name; pass the "
                 "class instead."
@@ -213,52 +266,58 @@ def make_loss(loss, kwargs):
         config = loss.get_config()
         config.update(kwargs)
         return type(loss).from_config(config)
-    raise ValueError(
+    raise RoutingError(
         f"loss__ parameters {sorted(kwargs)} can only be routed to a loss given "
         f"as a name, class or keras.losses.Loss instance, not {loss!r}."
     )
 
 
-def make_callbacks(callbacks, kwargs):
+def make_callbacks(callbacks, kwargs, prefix="callbacks"):
     """Fresh callback objects for one fit, with ``callbacks__`` routing applied.
 
     ``callbacks`` is None, a callback (class or instance), a list of them
     (routed as ``callbacks__<index>__<name>``) or a dict of them (routed as
-    ``callbacks__<key>__<name>``).  Instances are deep-copied so that no
-    callback state is shared between fits; parameters can only be routed to
-    classes.
+    ``callbacks__<key>__<name>``). A routed name made of digits is a
+    positional argument (``callbacks__0="arg"``). Instances are copied
+    (shallowly: the copy shares what the user's object refers to, such as a
+    log it appends to) so that two fits never share one callback's state or
+    its ``model``; parameters can only be routed to classes.
     """
     if callbacks is None:
         if kwargs:
-            raise ValueError(
-                f"Routed parameters {sorted('callbacks__' + k for k in kwargs)} "
-                "given but callbacks=None."
+            raise RoutingError(
+                f"Routed parameters {sorted(f'{prefix}__{k}' for k in kwargs)} "
+                f"given but {prefix}=None."
             )
         return []
     if isinstance(callbacks, dict):
-        items = list(callbacks.items())
-        grouped = _group_by_key(kwargs, {str(k) for k, _ in items})
-        return [
-            _one_callback(cb, grouped.get(str(key), {}), f"callbacks__{key}")
-            for key, cb in items
-        ]
-    if isinstance(callbacks, (list, tuple)):
-        grouped = _group_by_key(kwargs, {str(i) for i in range(len(callbacks))})
-        return [
-            _one_callback(cb, grouped.get(str(i), {}), f"callbacks__{i}")
-            for i, cb in enumerate(callbacks)
-        ]
-    return [_one_callback(callbacks, kwargs, "callbacks")]
+        items = [(str(k), cb) for k, cb in callbacks.items()]
+    elif isinstance(callbacks, (list, tuple)):
+        items = [(str(i), cb) for i, cb in enumerate(callbacks)]
+    else:
+        return [_one_callback(callbacks, kwargs, prefix)]
+    grouped = _group_by_key(kwargs, {key for key, _ in items}, prefix)
+    made = []
+    for key, callback in items:
+        if isinstance(callback, (list, tuple)):
+            made.extend(
+                make_callbacks(callback, grouped.get(key, {}), f"{prefix}__{key}")
+            )
+        else:
+            made.append(
+                _one_callback(callback, grouped.get(key, {}), f"{prefix}__{key}")
+            )
+    return made
 
 
-def _group_by_key(kwargs, keys):
+def _group_by_key(kwargs, keys, prefix):
     grouped = {}
     for name, value in kwargs.items():
         key, sep, rest = name.partition("__")
         if not sep or key not in keys:
-            raise ValueError(
-                f"Unknown routed parameter callbacks__{name}: with several "
-                "callbacks, route as callbacks__<index or key>__<parameter>, "
+            raise RoutingError(
+                f"Unknown routed parameter {prefix}__{name}: with several "
+                f"callbacks, route as {prefix}__<index or key>__<parameter>, "
                 f"where the index or key is one of {sorted(keys)}."
             )
         grouped.setdefault(key, {})[rest] = value
@@ -267,17 +326,19 @@ def _group_by_key(kwargs, keys):
 
 def _one_callback(callback, kwargs, prefix):
     if isinstance(callback, type):
+        positional = sorted((int(k), v) for k, v in kwargs.items() if k.isdigit())
+        keywords = {k: v for k, v in kwargs.items() if not k.isdigit()}
         try:
-            return callback(**kwargs)
+            return callback(*(v for _, v in positional), **keywords)
         except (TypeError, ValueError) as error:
-            raise ValueError(
+            raise RoutingError(
                 f"Could not create the callback {callback.__name__} with "
                 f"{sorted(prefix + '__' + k for k in kwargs)}: {error}"
             ) from error
     if kwargs:
-        raise ValueError(
+        raise RoutingError(
             f"Parameters {sorted(prefix + '__' + k for k in kwargs)} can only be "
             f"routed to a callback class, not to the instance {callback!r}: pass "
             f"{type(callback).__name__} (the class) instead."
         )
-    return copy.deepcopy(callback)
+    return copy.copy(callback)

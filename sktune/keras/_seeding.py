@@ -8,12 +8,13 @@ Where Keras's randomness comes from (Keras 3):
   (``keras.random.make_default_seed``);
 * ``keras.random.*`` calls without a seed use one global ``SeedGenerator``
   that is itself seeded from :mod:`random` when first created;
-* ``Model.fit(shuffle=True)`` on arrays shuffles with ``tf.random.shuffle``
-  (TensorFlow backend) or ``np.random.permutation`` (JAX and PyTorch
-  backends), i.e. with a *global* seed.
+* ``Model.fit(shuffle=True)`` on arrays shuffles with a global state
+  (``tf.random.shuffle`` on TensorFlow, NumPy's on JAX, torch's on PyTorch);
+* on PyTorch, ``Dropout`` whose seed generator got no explicit seed uses
+  torch's global generator.
 
 ``keras.utils.set_random_seed`` would pin all of these, but it changes the
-global Python, NumPy and TensorFlow seeds for the rest of the process.  This
+global Python, NumPy and backend seeds for the rest of the process.  This
 module does not call it.  Instead :func:`seeded_keras` swaps in, for the
 block where the model is built and compiled (not the training, so that fits
 in threads still run in parallel), a private ``random.Random`` seeded from the
@@ -26,11 +27,12 @@ the block is therefore a function of the seed, while code outside the block
 sees exactly the state it would have seen without the fit.  Unseeded fits go
 through the same block with a seed drawn from the OS (:func:`fresh_seed`),
 so no fit, seeded or not, consumes Python's global random numbers as plain
-Keras does.  Layers whose ``call`` uses ``keras.random`` without a seed
-generator of their own are not covered (Keras asks layers to own a
-``SeedGenerator``).  Shuffling is made reproducible separately (see
-:mod:`sktune.keras._data`), with a seeded ``tf.data`` shuffle on
-TensorFlow; no determinism flag is ever enabled.
+Keras does.  :func:`pin_seed_generators` makes PyTorch's dropout use those
+seed generators too.  Layers whose ``call`` uses ``keras.random`` without a
+seed generator of their own are not covered (Keras asks layers to own a
+``SeedGenerator``).  Shuffling is made reproducible separately, by sample
+orders drawn from ``(seed, epoch)`` (see :mod:`sktune.keras._training`); no
+determinism flag is ever enabled.
 
 A lock serialises these swaps between threads, so that two seeded fits in
 one process (joblib's threading backend) cannot save each other's state.
@@ -140,3 +142,28 @@ def _keras_seed_module():
     except ImportError:  # pragma: no cover
         return None
     return seed_generator if hasattr(seed_generator, "python_random") else None
+
+
+def pin_seed_generators(model):
+    """On PyTorch, make the model's random layers draw from their own seed state.
+
+    Keras's PyTorch backend runs ``Dropout`` through torch's *global* generator
+    whenever the layer's ``SeedGenerator`` was created without an explicit
+    seed (its ``_initial_seed`` is None), even though that generator holds a
+    seed drawn from :func:`seeded_keras`'s private source. Recording that seed
+    as the explicit one switches it to Keras's seeded path, which draws every
+    mask from the generator's state: a model variable, so masks follow the
+    seed, and a continued fit that restores the state draws what an unbroken
+    one would. The other backends always use the state; nothing is changed
+    there.
+    """
+    import keras
+
+    if keras.backend.backend() != "torch":
+        return
+    flatten = getattr(model, "_flatten_layers", None)
+    for layer in flatten() if flatten is not None else [model]:
+        for generator in getattr(layer, "_seed_generators", ()):
+            if getattr(generator, "_initial_seed", 0) is None:
+                state = keras.ops.convert_to_numpy(generator.state)
+                generator._initial_seed = int(state[0])

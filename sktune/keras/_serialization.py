@@ -5,16 +5,32 @@ portably, so the wrappers' ``__getstate__`` replaces the fitted model by the
 bytes of a ``.keras`` archive (architecture, weights, compile configuration
 and optimizer state), written with the public ``keras.saving.save_model`` to a
 temporary file and read back into memory; ``__setstate__`` loads it again.
-The classes of the model's layers and of the model itself are pickled next to
-the bytes (by reference, as pickle does for any class) and handed to Keras as
-``custom_objects``, so models with user-defined layers load without having
-been registered with ``keras.saving.register_keras_serializable``.
+The classes of the model, its layers and what it was compiled with (optimizer,
+losses, metrics) are pickled next to the bytes (by reference, as pickle does
+for any class) and handed to Keras as ``custom_objects``, so models with
+user-defined layers or metrics load without having been registered with
+``keras.saving.register_keras_serializable``.
 """
 
 import os
 import tempfile
 
 _ARCHIVE_NAME = "model.keras"
+
+
+def _compiled_objects(model):
+    """The objects the model was compiled with: optimizer, losses, metrics."""
+    config = getattr(getattr(model, "_compile_config", None), "config", None) or {}
+    pending = [getattr(model, "optimizer", None), getattr(model, "loss", None)]
+    pending += list(config.values())
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+        elif item is not None and not isinstance(item, (str, int, float, bool)):
+            yield item
 
 
 def _custom_objects(model):
@@ -24,6 +40,9 @@ def _custom_objects(model):
         layer = pending.pop()
         classes.setdefault(type(layer).__name__, type(layer))
         pending.extend(getattr(layer, "layers", None) or [])
+    for item in _compiled_objects(model):
+        cls = item if isinstance(item, type) else type(item)
+        classes.setdefault(cls.__name__, cls)
     return {
         name: cls
         for name, cls in classes.items()

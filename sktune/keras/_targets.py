@@ -15,16 +15,16 @@ multilabel     n_labels units   the 0/1 matrix, as float
 =============  ===============  ======================================
 
 Regression targets are 1-D or 2-D floats; the model has one unit per output.
-Any other pairing of output width, loss and target raises an error that says
-which layer to use.  ``loss="auto"`` picks the loss from the same table.
-Predictions are decoded with the loss's ``from_logits`` taken into account, and
-returned as float64, as scikit-learn's estimators do.
+A target with a single class (scikit-learn's classifiers may fit one) trains
+on code 0 whatever the width, and predicts that class. Any other pairing of
+output width, loss and target raises an error that says which layer to use.  ``loss="auto"`` picks the loss from the same table.
+Probabilities are decoded with the loss's ``from_logits`` taken into account,
+and returned as float64, as scikit-learn's classifiers do.
 """
 
 import re
 
 import numpy as np
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 CLASSIFICATION_TARGETS = ("binary", "multiclass", "multilabel-indicator")
 _ONE_HOT_LOSSES = {
@@ -41,6 +41,9 @@ def loss_name(loss):
 
     if loss is None:
         return None
+    if isinstance(loss, (list, tuple, dict)) and len(loss) == 1:
+        # one loss for the model's single output, given as a list or dict
+        return loss_name(next(iter(loss.values() if isinstance(loss, dict) else loss)))
     if isinstance(loss, str):
         try:
             loss = keras.losses.get(loss)
@@ -65,47 +68,6 @@ def loss_from_logits(loss):
         return bool(getter().get("from_logits", False))
     except Exception:  # a user loss whose get_config needs arguments
         return False
-
-
-def classification_target(y, estimator_name, classes=None):
-    """Validate a classification target and return (type, classes, codes).
-
-    ``classes`` fixes the label set (``partial_fit``, continued fits); the
-    target may then hold a subset of it.
-    """
-    check_classification_targets(y)
-    target_type = type_of_target(y, input_name="y")
-    if target_type not in CLASSIFICATION_TARGETS:
-        raise ValueError(
-            f"{estimator_name} supports binary, multiclass and multilabel-indicator "
-            f"targets; got a {target_type!r} target (a 2-D y must hold 0/1 labels)."
-        )
-    if target_type == "multilabel-indicator":
-        codes = np.asarray(y).astype(np.float32)
-        if classes is not None and len(classes) != codes.shape[1]:
-            raise ValueError(
-                f"y has {codes.shape[1]} label columns but the estimator was "
-                f"fitted with {len(classes)}."
-            )
-        return target_type, np.arange(codes.shape[1]), codes
-    y = np.asarray(y)
-    if classes is None:
-        classes = np.unique(y)
-        if len(classes) < 2:
-            raise ValueError(
-                f"{estimator_name} needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {classes[:1].tolist()[0]!r}."
-            )
-    else:
-        classes = np.asarray(classes)
-        unseen = np.setdiff1d(np.unique(y), classes)
-        if len(unseen):
-            raise ValueError(
-                f"y contains labels {unseen[:10].tolist()} that are not in the "
-                f"classes {list(classes[:10])} the estimator was fitted (or told) with."
-            )
-    target_type = "binary" if len(classes) == 2 else "multiclass"
-    return target_type, classes, np.searchsorted(classes, y).reshape(-1)
 
 
 def infer_loss(target_type, n_outputs):
@@ -134,14 +96,15 @@ def encode_classification_target(codes, target_type, classes, n_units, loss):
         if n_units == n_classes and name not in _SPARSE_LOSSES:
             return codes
         problem = f"a multilabel target with {n_classes} labels"
-    elif n_units == 1 and n_classes == 2:
+    elif n_units == 1 and n_classes <= 2:
         if name not in _SPARSE_LOSSES | _ONE_HOT_LOSSES:
             return codes.astype(np.float32).reshape(-1, 1)
         problem = f"loss {name!r} with a single output unit (binary target)"
-    elif n_units == n_classes:
+    elif n_units == n_classes or n_classes == 1:
+        # One class (scikit-learn's estimators may fit it) fits any width.
         if name in _SPARSE_LOSSES:
             return codes.astype(np.int32)
-        one_hot = np.zeros((len(codes), n_classes), dtype=np.float32)
+        one_hot = np.zeros((len(codes), n_units), dtype=np.float32)
         one_hot[np.arange(len(codes)), codes] = 1.0
         return one_hot
     else:
@@ -162,6 +125,8 @@ def probabilities(raw, target_type, n_classes, from_logits):
         if from_logits:
             raw = 1.0 / (1.0 + np.exp(-raw))
         return np.clip(raw, 0.0, 1.0)
+    if n_classes == 1:
+        return np.ones((len(raw), 1))
     if raw.shape[1] == 1:
         positive = raw[:, 0]
         if from_logits:

@@ -14,10 +14,16 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import check_classification_targets
 
-from . import _targets
 from ._base import BaseKerasEstimator
 from ._docstrings import _SHARED_NOTES, _SHARED_PARAMETERS
+from ._encoders import (
+    ClassifierTargetEncoder,
+    RegressorTargetEncoder,
+    classification_target_type,
+)
+from ._inputs import validate_y
 
 __all__ = ["BaseKerasEstimator", "KerasClassifier", "KerasRegressor"]
 
@@ -27,7 +33,11 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         """Keras model as a scikit-learn classifier.
 
     Binary, multiclass (any label type) and multilabel-indicator targets; the
-    labels are encoded for the model's output and loss (see Notes).
+    labels are encoded for the model's output and loss (see Notes). X may be
+    tabular, images or sequences (any rank), or a dict of arrays for a
+    multi-input model. Subclasses may override ``target_encoder`` and
+    ``feature_encoder`` (scikeras's data transformers) to train other targets
+    or feed models lists of arrays.
 
     Parameters
     ----------"""
@@ -42,6 +52,12 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         The fitted model.
     history_ : dict of str to list of float
         Per-epoch loss and metrics of every epoch trained so far.
+    current_epoch : int
+        Epochs trained so far.
+    target_encoder_, feature_encoder_ : transformer
+        The fitted data transformers (see ``target_encoder``).
+    X_shape_, X_dtype_, y_dtype_, y_ndim_ : tuple, dtype, dtype, int
+        What the first fit saw (a dict per input for dict inputs).
     classes_ : ndarray of shape (n_classes,)
         Class labels (``arange(n_labels)`` for a multilabel target).
     n_classes_ : int
@@ -98,7 +114,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         build_fn=None,
         warm_start=False,
         random_state=None,
-        optimizer=None,
+        optimizer="rmsprop",
         loss=None,
         metrics=None,
         batch_size=None,
@@ -135,90 +151,70 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
+        # The defaults (one epoch of rmsprop) do not learn most problems well.
+        tags.classifier_tags.poor_score = True
         return tags
+
+    @property
+    def target_encoder(self):
+        """An unfitted transformer for y (scikeras's hook; see the user guide)."""
+        return ClassifierTargetEncoder()
+
+    def _target_encoder_for(self, classes):
+        encoder = self.target_encoder
+        if classes is not None and "classes" in encoder.get_params():
+            encoder.set_params(classes=classes)
+        return encoder
 
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X, y, classes=None, sample_weight=None, **kwargs):
-        """Train for one epoch, continuing the current model if fitted.
+        """Train for one epoch, continuing the current model if there is one.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, ...) or dict of arrays
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
         classes : array-like of shape (n_classes,), default=None
             All the labels, needed on the first call when a batch may not
             contain every class.
         sample_weight : array-like of shape (n_samples,), default=None
         **kwargs : dict
-            Passed to ``keras.Model.fit``.
+            Passed to ``keras.Model.fit`` (but not ``epochs`` or
+            ``initial_epoch``: partial_fit trains one epoch from
+            ``current_epoch``).
 
         Returns
         -------
         self : object
         """
-        fitted = self.__sklearn_is_fitted__()
-        if classes is not None and not fitted:
-            classes = np.unique(classes)
-        return self._fit(
-            X, y, sample_weight, kwargs, continuing=fitted, epochs=1, classes=classes
-        )
+        if self.__sklearn_is_fitted__():
+            classes = None
+        return self._partial_fit(X, y, sample_weight, kwargs, classes=classes)
 
-    def _encode_target(self, y, *, continuing, classes):
+    def _validate_target(self, y, X, *, reset, classes):
+        y = validate_y(self, y, X, reset=reset, numeric=False)
+        check_classification_targets(y)
         if y.ndim == 2 and y.shape[1] == 1:
             warnings.warn(
                 "A column-vector y was passed when a 1d array was expected. "
                 "Please change the shape of y to (n_samples,), for example "
                 "using ravel().",
                 DataConversionWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
             y = y.ravel()
-        known = self.classes_ if continuing else classes
-        target_type, classes, codes = _targets.classification_target(
-            y, type(self).__name__, classes=known
-        )
-        if continuing and target_type != self.target_type_:
-            raise ValueError(
-                f"y is a {target_type} target but the estimator was fitted on a "
-                f"{self.target_type_} target."
-            )
-        if not continuing:
-            self.classes_ = classes
-            self.n_classes_ = len(classes)
-            self.target_type_ = target_type
-            self._y_dtype = np.asarray(y).dtype
-        return codes, self._meta(y, {"classes_": classes, "n_classes_": len(classes)})
+        if reset:
+            self.target_type_ = classification_target_type(y, classes)
+        return y
 
-    def _expected_units(self, meta):
-        return 1 if meta["target_type_"] == "binary" else meta["n_classes_"]
-
-    def _check_output(self, n_units, meta):
-        # Encoding raises the detailed error; checking early names the problem
-        # before Keras compiles anything.
-        _targets.encode_classification_target(
-            np.zeros(1, dtype=int)
-            if self.target_type_ != "multilabel-indicator"
-            else np.zeros((1, self.n_classes_), dtype=np.float32),
-            self.target_type_,
-            self.classes_,
-            n_units,
-            None,
-        )
-
-    def _shape_target(self, codes):
-        return _targets.encode_classification_target(
-            codes,
-            self.target_type_,
-            self.classes_,
-            self._output_units,
-            self.model_.loss,
-        )
+    def _expected_units(self):
+        return 1 if self.target_type_ == "binary" else self.n_classes_
 
     def _check_weighted_classes(self, y, weights):
-        if self.target_type_ == "multilabel-indicator":
+        if self.target_type_ != "binary" and self.target_type_ != "multiclass":
             return
         weighted = np.unique(np.asarray(y)[weights > 0])
-        if len(weighted) < 2:
+        if len(weighted) < 2 <= self.n_classes_:
             raise ValueError(
                 f"Only one class ({weighted[:1].tolist()[0]!r}) has non-zero sample weight; "
                 f"{type(self).__name__} needs at least 2 weighted classes."
@@ -229,7 +225,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, ...) or dict of arrays
         **kwargs : dict
             Passed to ``keras.Model.predict`` (``predict__`` prefix allowed).
 
@@ -238,19 +234,14 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         proba : ndarray of shape (n_samples, n_classes) or (n_samples, n_labels)
         """
         raw = self._predict_raw(X, kwargs)
-        return _targets.probabilities(
-            raw,
-            self.target_type_,
-            self.n_classes_,
-            _targets.loss_from_logits(self.model_.loss),
-        )
+        return self.target_encoder_.inverse_transform(raw, return_proba=True)
 
     def predict(self, X, **kwargs):
         """Predicted class labels (a 0/1 matrix for a multilabel target).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, ...) or dict of arrays
         **kwargs : dict
             Passed to ``keras.Model.predict``.
 
@@ -258,10 +249,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
-        proba = self.predict_proba(X, **kwargs)
-        if self.target_type_ == "multilabel-indicator":
-            return (proba > 0.5).astype(self._y_dtype)
-        return self.classes_[np.argmax(proba, axis=1)]
+        raw = self._predict_raw(X, kwargs)
+        return self.target_encoder_.inverse_transform(raw)
 
 
 class KerasRegressor(RegressorMixin, BaseKerasEstimator):
@@ -281,6 +270,12 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         The fitted model.
     history_ : dict of str to list of float
         Per-epoch loss and metrics of every epoch trained so far.
+    current_epoch : int
+        Epochs trained so far.
+    target_encoder_, feature_encoder_ : transformer
+        The fitted data transformers (see ``target_encoder``).
+    X_shape_, X_dtype_, y_dtype_, y_ndim_ : tuple, dtype, dtype, int
+        What the first fit saw (a dict per input for dict inputs).
     n_outputs_ : int
         Number of target columns.
     target_type_ : str
@@ -316,70 +311,61 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
     """
     )
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # The defaults (one epoch of rmsprop) do not learn most problems well.
+        tags.regressor_tags.poor_score = True
+        return tags
+
+    @property
+    def target_encoder(self):
+        """An unfitted transformer for y (scikeras's hook; see the user guide)."""
+        return RegressorTargetEncoder()
+
     @_fit_context(prefer_skip_nested_validation=False)
     def partial_fit(self, X, y, sample_weight=None, **kwargs):
-        """Train for one epoch, continuing the current model if fitted.
+        """Train for one epoch, continuing the current model if there is one.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, ...) or dict of arrays
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,), default=None
         **kwargs : dict
-            Passed to ``keras.Model.fit``.
+            Passed to ``keras.Model.fit`` (but not ``epochs`` or
+            ``initial_epoch``: partial_fit trains one epoch from
+            ``current_epoch``).
 
         Returns
         -------
         self : object
         """
-        return self._fit(
-            X,
-            y,
-            sample_weight,
-            kwargs,
-            continuing=self.__sklearn_is_fitted__(),
-            epochs=1,
-        )
+        return self._partial_fit(X, y, sample_weight, kwargs)
 
-    def _encode_target(self, y, *, continuing, classes):
-        y = np.asarray(y, dtype=np.float64)
-        n_outputs = 1 if y.ndim == 1 else y.shape[1]
-        if continuing and n_outputs != self.n_outputs_:
-            raise ValueError(
-                f"y has {n_outputs} output(s) but the estimator was fitted with "
-                f"{self.n_outputs_}."
-            )
-        if not continuing:
-            self.n_outputs_ = n_outputs
+    def _validate_target(self, y, X, *, reset, classes):
+        y = validate_y(self, y, X, reset=reset, numeric=True)
+        if reset:
             self.target_type_ = (
                 "continuous" if y.ndim == 1 else "continuous-multioutput"
             )
-            self._y_ndim = y.ndim
-        meta = self._meta(y, {})
-        return y, meta
+        return y
 
-    def _expected_units(self, meta):
-        return meta["n_outputs_"]
-
-    def _check_output(self, n_units, meta):
-        _targets.check_regression_output(n_units, self.n_outputs_)
-
-    def _shape_target(self, y):
-        return y.reshape(len(y), -1)
+    def _expected_units(self):
+        return self.n_outputs_
 
     def predict(self, X, **kwargs):
         """Predicted values, shaped like the training target.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, ...) or dict of arrays
         **kwargs : dict
             Passed to ``keras.Model.predict``.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            In the dtype of the model's output (float32 for most models).
         """
-        raw = np.asarray(self._predict_raw(X, kwargs), dtype=np.float64)
-        raw = raw.reshape(len(raw), -1)
-        return raw.ravel() if self._y_ndim == 1 else raw
+        raw = self._predict_raw(X, kwargs)
+        return self.target_encoder_.inverse_transform(raw)

@@ -2,8 +2,9 @@
 
 import pytest
 
-pytest.importorskip("keras")
+keras = pytest.importorskip("keras")
 
+from sklearn.base import is_classifier  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from sktune.keras import KerasClassifier, KerasRegressor  # noqa: E402
@@ -24,6 +25,26 @@ CHECKED = [
 ]
 
 
-@parametrize_with_checks(CHECKED)
+def float64_checks_on_float32_backend(estimator):
+    """Checks that need float64 training, which not every backend gives."""
+    backend = keras.backend.backend()
+    if backend == "torch":  # measured: predictions differ by 1e-7 relative
+        reason = "Keras's PyTorch backend computes part of a float64 fit in float32"
+        return {"check_sample_weight_equivalence_on_dense_data": reason}
+    if backend != "jax":
+        return {}
+    import jax
+
+    if jax.config.read("jax_enable_x64"):
+        return {}
+    reason = "JAX computes in float32 unless JAX_ENABLE_X64 is set"
+    if is_classifier(estimator):  # the regressor's check passes in float32
+        return {"check_sample_weight_equivalence_on_dense_data": reason}
+    return {"check_regressor_multioutput": reason + " (predictions are float32)"}
+
+
+@parametrize_with_checks(
+    CHECKED, expected_failed_checks=float64_checks_on_float32_backend
+)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -74,7 +74,9 @@ def test_fit_leaves_global_random_states_unchanged(binary_data):
 
 def test_seeded_then_unseeded_then_plain_keras_fits_all_work(binary_data):
     """scikeras 0.13 leaves "Random ops require a seed" behind; sktune must not."""
-    import tensorflow as tf
+    tf = pytest.importorskip(
+        "tensorflow", reason="TensorFlow's global seed and determinism flag"
+    )
 
     X, y = binary_data
     fit_predict(X, y, random_state=0)

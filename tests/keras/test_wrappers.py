@@ -69,6 +69,15 @@ def test_logits_output_gives_probabilities(multiclass_data):
     assert proba.min() >= 0 and np.allclose(proba.sum(axis=1), 1)
 
 
+def test_one_class_target_fits_and_predicts_that_class(binary_data):
+    # scikit-learn's check_classifiers_one_label accepts this; scikeras fits too.
+    X, _ = binary_data
+    clf = KerasClassifier(tiny_model, loss="auto", **FAST).fit(X, ["a"] * len(X))
+    assert list(clf.classes_) == ["a"] and clf.n_classes_ == 1
+    assert set(clf.predict(X)) == {"a"}
+    np.testing.assert_array_equal(clf.predict_proba(X), np.ones((len(X), 1)))
+
+
 def test_multilabel_indicator_target():
     X, Y = make_multilabel_classification(
         n_samples=120, n_features=6, n_classes=3, random_state=0
@@ -86,7 +95,8 @@ def test_multi_output_regression(regression_data):
     assert reg.n_outputs_ == 2 and reg.predict(X).shape == (len(X), 2)
     reg = KerasRegressor(tiny_model, loss="mse", **FAST).fit(X, y)
     pred = reg.predict(X)
-    assert pred.shape == (len(X),) and pred.dtype == np.float64
+    # predictions keep the model's output dtype (float32 here), as scikeras's do
+    assert pred.shape == (len(X),) and pred.dtype == np.float32
 
 
 def test_sample_weight_and_class_weight(binary_data):
@@ -104,12 +114,16 @@ def test_partial_fit_and_warm_start(binary_data):
     clf.partial_fit(X[:100], y[:100], classes=[0, 1])
     first = clf.model_
     clf.partial_fit(X[100:], y[100:])
-    assert clf.model_ is first and len(clf.history_["loss"]) == 2
+    assert clf.model_ is first and clf.current_epoch == 2
 
+    # warm_start: fit trains the same model on, up to epoch `epochs`
     warm = KerasClassifier(tiny_model, loss="auto", warm_start=True, **FAST).fit(X, y)
     model = warm.model_
     weights = [w.copy() for w in model.get_weights()]
-    warm.fit(X, y)
+    with pytest.warns(UserWarning, match="nothing was trained"):
+        warm.fit(X, y)
+    assert warm.model_ is model and warm.current_epoch == 2
+    warm.set_params(epochs=4).fit(X, y)
     assert warm.model_ is model and len(warm.history_["loss"]) == 4
     assert any(
         not np.allclose(a, b) for a, b in zip(weights, model.get_weights(), strict=True)

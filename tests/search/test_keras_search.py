@@ -29,7 +29,10 @@ def build_model(units=8, dropout=0.0, meta=None):
 
 @pytest.mark.parametrize(
     "search_cls, extra",
-    [(BayesSearchCV, {"n_initial_points": 2}), (GeneticSearchCV, {"population_size": 2})],
+    [
+        (BayesSearchCV, {"n_initial_points": 2}),
+        (GeneticSearchCV, {"population_size": 2}),
+    ],
     ids=["bayes", "genetic"],
 )
 def test_search_tunes_keras_classifier(search_cls, extra):
@@ -59,6 +62,7 @@ def test_search_tunes_keras_classifier(search_cls, extra):
     assert set(search.best_params_) == set(space)
     assert search.predict_proba(X).shape == (len(X), 2)
     fitted = search.best_estimator_[-1]
-    assert fitted.model_.layers[0].units == search.best_params_[
-        "kerasclassifier__model__units"
-    ]
+    assert (
+        fitted.model_.layers[0].units
+        == search.best_params_["kerasclassifier__model__units"]
+    )
