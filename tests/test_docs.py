@@ -42,6 +42,7 @@ PAGES = [
     "user_guide/spaces",
     "user_guide/bayes",
     "user_guide/genetic",
+    "user_guide/halving",
     "user_guide/keras",
     "user_guide/dask",
     "migration/index",
@@ -57,11 +58,13 @@ PAGES = [
     "auto_examples/plot_compare_searches",
     "auto_examples/plot_multimetric",
     "auto_examples/plot_resume_checkpoint",
+    "auto_examples/plot_halving_keras",
 ]
 
 API_ENTRIES = [
     "sktune.BayesSearchCV",
     "sktune.GeneticSearchCV",
+    "sktune.HalvingBayesSearchCV",
     "sktune.Real",
     "sktune.Integer",
     "sktune.Categorical",
@@ -70,6 +73,7 @@ API_ENTRIES = [
     "sktune.keras.KerasRegressor",
     "sktune.plots.plot_convergence",
     "sktune.plots.plot_parameters",
+    "sktune.plots.plot_budget",
 ]
 
 # User-guide pages with ``>>>`` examples, and what they import.
@@ -78,6 +82,7 @@ DOCTEST_PAGES = {
     "user_guide/spaces.rst": ("skopt",),
     "user_guide/bayes.rst": (),
     "user_guide/genetic.rst": ("pandas",),
+    "user_guide/halving.rst": (),
     "user_guide/keras.rst": ("keras",),
 }
 

@@ -21,10 +21,12 @@ NEEDS = {
     "plot_compare_searches.py": ("matplotlib",),
     "plot_multimetric.py": ("pandas", "matplotlib"),
     "plot_resume_checkpoint.py": ("pandas", "matplotlib"),
+    "plot_halving_keras.py": ("keras", "pandas", "matplotlib"),
 }
 # Keras examples get the keras marker; those over 30 s with quick budgets also "slow".
 MARKS = {
     "plot_penguins_keras.py": (pytest.mark.keras, pytest.mark.slow),
+    "plot_halving_keras.py": (pytest.mark.keras, pytest.mark.slow),
 }
 
 
