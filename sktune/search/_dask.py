@@ -80,7 +80,9 @@ class ResilientDaskBackend(DaskDistributedBackend):
         """A backend on the same client, with the same scattered data and options."""
         resilient = cls(
             client=backend.client,
-            wait_for_workers_timeout=backend.wait_for_workers_timeout,
+            # A cluster without worker gets as long to get one back at the
+            # start of a batch as during a batch.
+            wait_for_workers_timeout=max(backend.wait_for_workers_timeout or 0, cluster_lost_after),
             **backend.submit_kwargs,
         )
         resilient._scatter, resilient.data_futures = backend._scatter, backend.data_futures
@@ -121,6 +123,14 @@ class ResilientDaskBackend(DaskDistributedBackend):
 
         self.client.loop.add_callback(submit_batch)
         return cf_future
+
+    def effective_n_jobs(self, n_jobs):
+        try:
+            return super().effective_n_jobs(n_jobs)
+        except TimeoutError as exc:  # no worker came within wait_for_workers_timeout
+            raise ClusterLostError(
+                f"the scheduler has had no worker for {self.wait_for_workers_timeout:g} s"
+            ) from exc
 
     def start_call(self):
         super().start_call()

@@ -37,7 +37,7 @@ class ClusterLostError(RuntimeError):
 
 
 class LostBatchError(RuntimeError):
-    """The cluster lost a batch before any of its fits could report (internal)."""
+    """The cluster lost a batch, or had no worker to run it; no fit failed."""
 
 
 def _resilient_backend():
