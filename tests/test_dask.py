@@ -359,9 +359,10 @@ def test_lost_cluster_fails_in_bounded_time_with_the_checkpoint_whole(
 
     assert isinstance(error, ClusterLostError), repr(error)
     assert f"in the checkpoint '{checkpoint}'" in str(error)
-    # Bounded: the cluster counts as gone after CLUSTER_LOST_AFTER, plus a
-    # batch's worth of fits and the scheduler's own timeouts.
-    assert time.monotonic() - stopper.done_at < 5.0 + 30
+    # Bounded: the cluster counts as gone after CLUSTER_LOST_AFTER, or joblib's
+    # wait_for_workers_timeout (10 s) if longer, plus a batch's worth of fits
+    # and the scheduler's own timeouts.
+    assert time.monotonic() - stopper.done_at < 10.0 + 30
     n_finished = n_records(checkpoint)
     assert 3 <= n_finished < 15 and n_finished % 3 == 0  # whole generations
     assert len(search.cv_results_["params"]) == n_finished

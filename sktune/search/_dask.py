@@ -77,16 +77,17 @@ class ResilientDaskBackend(DaskDistributedBackend):
 
     @classmethod
     def replacing(cls, backend, cluster_lost_after):
-        """A backend on the same client, with the same scattered data and options."""
-        resilient = cls(
-            client=backend.client,
-            # A cluster without worker gets as long to get one back at the
-            # start of a batch as during a batch.
-            wait_for_workers_timeout=max(backend.wait_for_workers_timeout or 0, cluster_lost_after),
-            **backend.submit_kwargs,
-        )
+        """A backend on the same client, with the same scattered data and options.
+
+        The cluster counts as lost after ``cluster_lost_after`` seconds, or
+        after the backend's ``wait_for_workers_timeout`` if that is longer (a
+        user's way to give a cluster that scales up slowly more time).
+        """
+        bound = max(cluster_lost_after, backend.wait_for_workers_timeout or 0)
+        resilient = cls(client=backend.client, wait_for_workers_timeout=bound,
+                        **backend.submit_kwargs)
         resilient._scatter, resilient.data_futures = backend._scatter, backend.data_futures
-        resilient.cluster_lost_after = cluster_lost_after
+        resilient.cluster_lost_after = bound
         return resilient
 
     def __init__(self, *args, **kwargs):
