@@ -7,9 +7,10 @@ the session, so a notebook restarted tomorrow recognises its own file:
 
 - functions and classes by module and qualified name (a lambda or a local
   function also by its code), estimators by type and ``get_params``,
-  arrays by content, scipy distributions by family and arguments, other
-  objects by their attributes (random generators excepted: their state
-  changes as they are used, not what they describe);
+  arrays by content, scipy distributions by family and arguments, Keras
+  models by architecture and compile settings, other objects by their
+  attributes (random generators excepted: their state changes as they are
+  used, not what they describe);
 - the space by how it decodes points (names, axes, the value of every level
   and of probes along continuous axes): records are points of the unit cube,
   so two spaces that decode them alike are the same space;
@@ -20,6 +21,7 @@ import functools
 import hashlib
 import json
 import numbers
+import re
 import types
 
 import joblib
@@ -111,12 +113,36 @@ def canonical(obj, _depth=0, _seen=None):
         # Not its attributes: a frozen distribution holds the global random
         # state, which changes whenever NumPy's global generator is used.
         return ["scipy", obj.dist.name, inner(list(obj.args)), inner(obj.kwds)]
+    if type(obj).__module__.startswith("keras") and hasattr(obj, "get_config"):
+        # A Keras model or layer is its architecture and compile settings: its
+        # weights are random (the wrappers clone it for every fit).
+        compiled = getattr(obj, "get_compile_config", lambda: None)()
+        config = _without_name_counters([obj.get_config(), compiled])
+        return ["keras", _qualified_name(type(obj)), inner(config)]
     if hasattr(obj, "__dict__"):
         return ["object", _qualified_name(type(obj)), inner(vars(obj))]
     try:
         return ["pickled", _qualified_name(type(obj)), joblib.hash(obj)]
     except Exception:  # not picklable: its type is all that is stable
         return ["object", _qualified_name(type(obj))]
+
+
+def _without_name_counters(config):
+    """A Keras config without the counters Keras appends to default names.
+
+    The second ``Dense`` layer a process builds is named ``dense_1``; the same
+    model built in a new session is named ``dense`` again.
+    """
+    if isinstance(config, dict):
+        return {
+            key: re.sub(r"_\d+$", "", value)
+            if key == "name" and isinstance(value, str)
+            else _without_name_counters(value)
+            for key, value in config.items()
+        }
+    if isinstance(config, (list, tuple)):
+        return [_without_name_counters(value) for value in config]
+    return config
 
 
 def _is_scipy_frozen(obj):

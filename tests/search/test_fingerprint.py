@@ -172,3 +172,20 @@ def test_space_fingerprint_is_how_points_decode():
     draws = {"a": LogUniformDraws(1, 10)}
     assert space_fingerprint(Space.from_user(draws, random_state=0)) == fingerprint(draws)
     assert space_fingerprint(Space.from_user(draws, random_state=1)) != fingerprint(draws)
+
+
+@pytest.mark.keras
+def test_keras_models_are_known_by_architecture_not_weights():
+    keras = pytest.importorskip("keras")
+    from sktune.keras import KerasClassifier
+
+    def compiled(width):
+        model = keras.Sequential(
+            [keras.Input((4,)), keras.layers.Dense(width), keras.layers.Dense(3)]
+        )
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+        return model
+
+    # Two models built alike differ only by their random initial weights.
+    assert digest(KerasClassifier(compiled(8))) == digest(KerasClassifier(compiled(8)))
+    assert digest(KerasClassifier(compiled(8))) != digest(KerasClassifier(compiled(16)))
