@@ -114,8 +114,12 @@ class ResilientDaskBackend(DaskDistributedBackend):
                     key=f"{batch!r}-{uuid4().hex}",
                     **self.submit_kwargs,
                 )
-            except Exception as exc:  # e.g. a worker died while the data was scattered
+            except _LOST_BATCH_ERRORS + (OSError, TimeoutError) as exc:
+                # e.g. a worker died while the data was being scattered to it
                 delivery.fail(LostBatchError(f"the batch could not be submitted: {exc!r}"))
+                return
+            except Exception as exc:  # e.g. an estimator that cannot be pickled
+                delivery.fail(exc)
                 return
             delivery.dask_future = dask_future
             self.waiting_futures.add(dask_future)
@@ -201,7 +205,11 @@ class ResilientDaskBackend(DaskDistributedBackend):
                 pending = [d for d in self._deliveries if not d.delivered]
                 self._deliveries = set(pending)
             for delivery in pending:
-                if delivery.cf_future.done() and delivery.cf_future.exception() is not None:
+                if (
+                    delivery.cf_future.done()
+                    and not delivery.cf_future.cancelled()
+                    and delivery.cf_future.exception() is not None
+                ):
                     # joblib's collector set the error but never calls back. A
                     # KilledWorker is the task's doing (it killed several
                     # workers in turn): it is not retried.

@@ -82,6 +82,7 @@ def test_checkpoint_holds_per_split_scores_and_times(tmp_path):
         assert record["more"]["iteration"] == search.cv_results_["iteration"][i]
 
 
+@pytest.mark.slow
 def test_killed_search_resumes_without_refitting(tmp_path):
     """SIGKILL a search part-way; fit again with its checkpoint to finish it."""
     path, log = tmp_path / "killed.jsonl", tmp_path / "fits.jsonl"
@@ -278,6 +279,7 @@ def start_search_process(path, log, n_iter, sleep):
     return subprocess.Popen([sys.executable, "-c", script])
 
 
+@pytest.mark.slow
 def test_second_process_on_one_checkpoint_is_refused_before_fitting(tmp_path):
     path, log = tmp_path / "shared.jsonl", tmp_path / "fits.jsonl"
     first = start_search_process(path, log, n_iter=6, sleep=0.2)

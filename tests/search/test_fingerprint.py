@@ -174,6 +174,7 @@ def test_space_fingerprint_is_how_points_decode():
     assert space_fingerprint(Space.from_user(draws, random_state=1)) != fingerprint(draws)
 
 
+@pytest.mark.slow
 @pytest.mark.keras
 def test_keras_models_are_known_by_architecture_not_weights():
     keras = pytest.importorskip("keras")

@@ -122,9 +122,9 @@ def test_killed_search_resumes_exactly_as_an_uninterrupted_one(cls, tmp_path):
 @pytest.mark.parametrize("cls", [BayesSearchCV, GeneticSearchCV])
 def test_extended_search_proposes_what_a_longer_search_would(cls, tmp_path):
     path = tmp_path / "extend.jsonl"
-    make_search(cls, path, n_iter=6).fit(*data())
-    extended = make_search(cls, path, n_iter=12).fit(*data())
-    assert_same_search(extended, make_search(cls, n_iter=12).fit(*data()))
+    make_search(cls, path, n_iter=5).fit(*data())
+    extended = make_search(cls, path, n_iter=9).fit(*data())
+    assert_same_search(extended, make_search(cls, n_iter=9).fit(*data()))
 
 
 def test_batch_cut_short_by_a_crash_is_completed(tmp_path):
