@@ -366,7 +366,7 @@ class OptimizerSearchCV(ResumeMixin, BaseSearchCV):
         """Fit and score ``candidates[start:]``; checkpoint them; return their outputs."""
         candidates, points = candidates[start:], points[start:]
         more = {key: values[start:] for key, values in more.items()}
-        results = self._evaluate_batch(evaluate_candidates, search_ctx, candidates, more)
+        self._evaluate_batch(evaluate_candidates, search_ctx, candidates, more)
         n_splits = self._n_splits
         new = self._all_out[-len(candidates) * n_splits :]
         outputs = [new[i * n_splits : (i + 1) * n_splits] for i in range(len(candidates))]

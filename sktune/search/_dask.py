@@ -20,6 +20,7 @@ is active.
 
 import asyncio
 import concurrent.futures
+import pickle
 import threading
 import time
 from uuid import uuid4
@@ -114,12 +115,13 @@ class ResilientDaskBackend(DaskDistributedBackend):
                     key=f"{batch!r}-{uuid4().hex}",
                     **self.submit_kwargs,
                 )
-            except _LOST_BATCH_ERRORS + (OSError, TimeoutError) as exc:
-                # e.g. a worker died while the data was being scattered to it
-                delivery.fail(LostBatchError(f"the batch could not be submitted: {exc!r}"))
+            except (TypeError, pickle.PicklingError) as exc:
+                delivery.fail(exc)  # something in the batch cannot be pickled
                 return
-            except Exception as exc:  # e.g. an estimator that cannot be pickled
-                delivery.fail(exc)
+            except BaseException as exc:
+                # The cluster changed under the submission: a worker died while
+                # the data was being scattered to it, or left the scheduler.
+                delivery.fail(LostBatchError(f"the batch could not be submitted: {exc!r}"))
                 return
             delivery.dask_future = dask_future
             self.waiting_futures.add(dask_future)

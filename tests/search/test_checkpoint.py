@@ -240,6 +240,14 @@ def test_checkpoint_of_other_groups_or_sample_weight_is_refused(tmp_path):
         )
 
 
+def test_version_1_checkpoint_is_refused_with_the_reason(tmp_path):
+    path = tmp_path / "old.jsonl"
+    header = {"format": "sktune-checkpoint", "version": 1, "data_shape": [120, 4]}
+    path.write_text(json.dumps(header) + "\n")
+    with pytest.raises(ValueError, match="has format version 1; this sktune reads version 2"):
+        make_search(BayesSearchCV, path, n_iter=2).fit(*data())
+
+
 def test_not_a_checkpoint_is_refused(tmp_path):
     path = tmp_path / "other.jsonl"
     path.write_text('{"hello": 1}\n')
