@@ -33,7 +33,29 @@ CLUSTER_LOST_AFTER = 60.0
 
 
 class ClusterLostError(RuntimeError):
-    """The Dask cluster went away, or kept losing a batch, during a search."""
+    """The Dask cluster went away, or kept losing a batch, during a search.
+
+    Parameters
+    ----------
+    why : str
+        What was seen, e.g. "the scheduler has had no worker for 60 s".
+    checkpoint : str, path-like or None
+        The search's checkpoint, named as the place where the finished
+        batches are kept.
+    """
+
+    def __init__(self, why, checkpoint=None):
+        self.why, self.checkpoint = why, checkpoint
+        kept = "cv_results_"
+        if checkpoint is not None:
+            kept += f" and in the checkpoint {str(checkpoint)!r}; fit again to resume from it"
+        super().__init__(
+            f"The search stopped because the Dask cluster is gone: {why}. Every "
+            f"candidate of the batches finished before is in {kept}."
+        )
+
+    def __reduce__(self):
+        return type(self), (self.why, self.checkpoint)
 
 
 class LostBatchError(RuntimeError):
@@ -67,7 +89,7 @@ def lost_batches_retried():
 
 
 def evaluate_with_retries(evaluate, checkpoint=None):
-    """Return ``evaluate()``, calling it again while the cluster loses the batch.
+    """Return ``evaluate(attempt)``, evaluating again while the cluster loses the batch.
 
     Parameters
     ----------
@@ -84,17 +106,15 @@ def evaluate_with_retries(evaluate, checkpoint=None):
         try:
             return evaluate(attempt)
         except ClusterLostError as exc:
-            raise ClusterLostError(_gone(str(exc), checkpoint)) from exc
+            raise ClusterLostError(exc.why, checkpoint) from exc
         except BaseException as exc:
             if not backend.is_lost_batch(exc):
                 raise
             if attempt == MAX_ATTEMPTS:
                 raise ClusterLostError(
-                    _gone(
-                        f"it lost the same batch {MAX_ATTEMPTS} times, the last time "
-                        f"with {exc!r}",
-                        checkpoint,
-                    )
+                    f"it lost the same batch {MAX_ATTEMPTS} times, the last time with "
+                    f"{exc!r}",
+                    checkpoint,
                 ) from exc
             warnings.warn(
                 f"The Dask cluster lost a batch of fits ({exc!r}); evaluating it "
@@ -104,14 +124,4 @@ def evaluate_with_retries(evaluate, checkpoint=None):
             )
             problem = backend.prepare_retry()
             if problem is not None:
-                raise ClusterLostError(_gone(problem, checkpoint)) from exc
-
-
-def _gone(why, checkpoint):
-    kept = "cv_results_"
-    if checkpoint is not None:
-        kept += f" and in the checkpoint {str(checkpoint)!r}; fit again to resume from it"
-    return (
-        f"The search stopped because the Dask cluster is gone: {why}. Every "
-        f"candidate of the batches finished before is in {kept}."
-    )
+                raise ClusterLostError(problem, checkpoint) from exc
