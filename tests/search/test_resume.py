@@ -31,12 +31,18 @@ SETTINGS = {
     GeneticSearchCV: {"population_size": 4},
 }
 REFIT_SLEEP_VARIABLE = "SKTUNE_TEST_REFIT_SLEEP"
+FAIL_VARIABLE = "SKTUNE_TEST_FAIL_FITS"
 
 
 class SlowRefitClassifier(LoggingClassifier):
-    """Logs its fits; a fit on all 120 rows (the refit) then sleeps as the environment says."""
+    """Logs its fits; a fit on all 120 rows (the refit) then sleeps as the environment says.
+
+    With the environment variable ``SKTUNE_TEST_FAIL_FITS`` set, every fit fails.
+    """
 
     def fit(self, X, y):
+        if os.environ.get(FAIL_VARIABLE):
+            raise RuntimeError("this fit fails")
         super().fit(X, y)
         if len(X) == 120:
             time.sleep(float(os.environ.get(REFIT_SLEEP_VARIABLE, "0")))
@@ -163,6 +169,17 @@ def test_other_batch_size_reuses_every_record_with_a_warning(tmp_path):
     assert len(second.cv_results_["params"]) == 9
     assert len({params_key(p) for p in second.cv_results_["params"]}) == 9
     assert len(read_log(log)) - fits_before == 3 * 2 + 1
+
+
+def test_failure_after_a_resume_keeps_the_candidates_read_back(tmp_path, monkeypatch):
+    path = tmp_path / "fail.jsonl"
+    first = make_search(BayesSearchCV, path, n_iter=4).fit(*data())
+    monkeypatch.setenv(FAIL_VARIABLE, "1")
+    search = make_search(BayesSearchCV, path, n_iter=8, error_score="raise")
+    with pytest.raises(RuntimeError, match="this fit fails"):
+        search.fit(*data())
+    assert search.cv_results_["params"] == first.cv_results_["params"]
+    assert n_records(path) == 4
 
 
 # -- a finished search ------------------------------------------------------------------------
