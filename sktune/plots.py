@@ -648,7 +648,7 @@ def plot_budget(search, ax=None, metric=None):
     levels = sorted(set(budget.tolist()))
     colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(levels)))
     resource = getattr(search, "resource", "resources")
-    for key, rows in _candidate_rows(search, results).items():
+    for rows in _candidate_rows(search, results).values():
         if len(rows) > 1:
             ax.plot(spent[rows], scores[rows], color="grey", linewidth=0.6, alpha=0.5, zorder=1)
     total = budget.sum()

@@ -19,22 +19,18 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from sktune.callbacks import SearchState, stopping_rules
-from sktune.search._checkpoint import (
-    Checkpoint,
-    decode_output,
-    encode_output,
-    make_header,
-    mean_score,
-)
+from sktune.search._checkpoint import Checkpoint, Record, decode_output, mean_score
 from sktune.search._failures import (
     failures_judged_per_search,
     non_finite_warnings_held,
     warn_non_finite,
 )
+from sktune.search._fingerprint import search_fingerprints
+from sktune.search._resume import Replay, ResumeMixin
+from sktune.search._retry import evaluate_with_retries, lost_batches_retried
 from sktune.search._validation import (
     check_parameter_names,
     metric_names_of,
@@ -49,6 +45,17 @@ from sktune.search._verbose import (
 from sktune.space import Space
 
 _SEED_BOUND = 2**32 - 1
+# What fit keeps on the search while it runs, removed when it ends.
+_FIT_TEMPORARIES = (
+    "_last_results",
+    "_rng",
+    "_resumed",
+    "_all_out",
+    "_replay",
+    "_n_splits",
+    "_checkpoint",
+    "_failures",
+)
 # A converged optimiser on a rounded axis can propose only known candidates
 # for a while; this many all-known batches in a row end the search.
 _MAX_ASK_ROUNDS = 20
@@ -79,7 +86,7 @@ def split_budget(n_iter, sizes):
     return budget
 
 
-class OptimizerSearchCV(BaseSearchCV):
+class OptimizerSearchCV(ResumeMixin, BaseSearchCV):
     """Base class of the model-based searches: the shared ``_run_search`` loop.
 
     Subclasses define ``_make_optimizer`` (the only per-strategy difference),
@@ -181,32 +188,58 @@ class OptimizerSearchCV(BaseSearchCV):
             The fitted search.
         """
         self._validate_params()
-        self._rng = check_random_state(self.random_state)
+        # The lock is taken first: a second search on the same file is refused
+        # before it reads or fits anything.
+        checkpoint = None if self.checkpoint is None else Checkpoint.acquire(self.checkpoint)
+        try:
+            self._start(X, y, params, checkpoint)
+            with (
+                failures_judged_per_search(self.error_score) as self._failures,
+                lost_batches_retried(),
+            ):
+                return super().fit(X, y, **params)
+        except BaseException:
+            # A failed fit (error_score="raise", Ctrl-C) keeps what was gathered.
+            results = self._results_so_far()
+            if results:
+                self.cv_results_ = results
+            raise
+        finally:
+            if checkpoint is not None:
+                checkpoint.release()
+            for name in _FIT_TEMPORARIES:
+                self.__dict__.pop(name, None)
+
+    def __getstate__(self):
+        # scikit-learn >= 1.9 sends the search itself (``caller``) with every
+        # fit to the workers; what only this process's loop needs (a held file
+        # lock, the checkpoint's records, all outputs so far) stays here.
+        state = dict(super().__getstate__())  # not self.__dict__ itself
+        for name in _FIT_TEMPORARIES:
+            state.pop(name, None)
+        return state
+
+    def _start(self, X, y, params, checkpoint):
+        """Seed, space and checks; the checkpoint's header is checked or written."""
+        seed, self._rng = _root_random_state(self.random_state, checkpoint)
         space_seed = self._rng.randint(_SEED_BOUND)
         self.space_ = Space.from_user(self.param_distributions, random_state=space_seed)
         check_parameter_names(self.estimator, self.space_)
         self._check_settings()
-        self._data_shape = list(getattr(X, "shape", None) or np.shape(X))
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         # BaseSearchCV sets n_splits_ before _run_search only from sklearn 1.9 on.
-        self._n_splits = check_cv(
-            self.cv, y, classifier=is_classifier(self.estimator)
-        ).get_n_splits(X, y, params.get("groups"))
+        self._n_splits = cv.get_n_splits(X, y, params.get("groups"))
         self._last_results = None
-        self._resumed = []
-        try:
-            with failures_judged_per_search(self.error_score) as self._failures:
-                return super().fit(X, y, **params)
-        except BaseException:
-            # A failed fit (error_score="raise", Ctrl-C) keeps what was gathered.
-            if self._last_results:
-                self.cv_results_ = self._last_results
-            raise
-        finally:
-            temporary = (
-                "_last_results", "_rng", "_resumed", "_data_shape", "_all_out", "_failures"
-            )
-            for name in (*temporary, "_n_splits"):
-                self.__dict__.pop(name, None)
+        self._resumed = []  # batches of (params, split outputs, more) read back
+        self._checkpoint = checkpoint
+        self._replay = Replay([], [], self._iteration_column)
+        if checkpoint is not None:
+            checkpoint.start(seed, self._fingerprints(X, y, params, cv))
+            self._replay = self._replay_of(checkpoint)
+
+    def _fingerprints(self, X, y, params, cv):
+        """What a checkpoint must have been written for (see ``_fingerprint``)."""
+        return search_fingerprints(self, X, y, params, cv)
 
     def _metric_name(self, results):
         """The ``mean_test_<name>`` column the optimiser follows (see _validation)."""
@@ -228,17 +261,6 @@ class OptimizerSearchCV(BaseSearchCV):
             ) from None
 
     def _format_results(self, candidate_params, n_splits, out, more_results=None):
-        # Resumed candidates come first in cv_results_, exactly as if they had
-        # been evaluated in this call; the raw outputs feed the checkpoint.
-        self._all_out = out
-        if self._resumed:
-            params, outputs, more = zip(*self._resumed, strict=True)
-            candidate_params = list(params) + list(candidate_params)
-            out = [o for rows in outputs for o in rows] + list(out)
-            more_results = {
-                key: [m[key] for m in more] + list(values)
-                for key, values in (more_results or {}).items()
-            }
         # The "non-finite scores" warning is given once, when the search ends.
         with non_finite_warnings_held():
             return super()._format_results(candidate_params, n_splits, out, more_results)
@@ -253,12 +275,8 @@ class OptimizerSearchCV(BaseSearchCV):
         run = _Run(
             budgets=split_budget(self.n_iter, [s.size for s in subspaces]),
             rules=stopping_rules(self),
-            checkpoint=self._open_checkpoint(),
+            replay=self._replay,
         )
-        self._resume(run)
-        self._failures.resumed_errors = [
-            out.get("fit_error") for _, outs, _ in self._resumed for out in outs
-        ]
         self.stop_reason_ = None
         batch = self._batch_size()
         print_plan(self, sum(run.budgets) - sum(run.done), self._n_splits)
@@ -277,31 +295,37 @@ class OptimizerSearchCV(BaseSearchCV):
             keys, points, candidates = self._next_batch(run, batch)
             if not candidates:
                 break
+            recorded = run.replay.answer(keys)
+            if recorded is None:
+                self._leave_replay(run)
+                keys, points, candidates = self._still_new(run, keys, points, candidates)
+                if not candidates:
+                    continue
+                recorded = []
             more = self._more_results([k for k, _ in keys], run.iteration)
-            iteration_ctx = None
-            if search_ctx is not None:
-                iteration_ctx = search_ctx.subcontext(
-                    task_name=self._iteration_column,
-                    max_subtasks=len(candidates) * self._n_splits,
-                    sequential_subtasks=False,
-                ).call_on_fit_task_begin(estimator=self)
-            # scikit-learn < 1.9 has no callbacks and no callback_ctx argument.
-            context = {} if iteration_ctx is None else {"callback_ctx": iteration_ctx}
-            with batch_announcement_silenced(self):
-                results = evaluate_candidates(candidates, more_results=more, **context)
-            self._last_results = results
-            if iteration_ctx is not None:
-                iteration_ctx.call_on_fit_task_end(estimator=self)
-            metric = self._metric_name(results)
-            scores = np.asarray(results[f"mean_test_{metric}"][-len(candidates) :], float)
-            self._record(run, keys, points, scores, more)
-            self._failures.check_batch(
-                candidates,
-                [self.space_.subspaces[k] for k, _ in keys],
-                self._n_splits,
-                type(self).__name__,
-            )
+            outputs = [[decode_output(o) for o in record.outputs] for record in recorded]
+            if recorded:
+                answered = candidates[: len(recorded)]
+                mores = [r.more for r in recorded]
+                self._resumed.append(list(zip(answered, outputs, mores, strict=True)))
+            if len(recorded) < len(candidates):
+                outputs += self._evaluate(
+                    evaluate_candidates, search_ctx, candidates, points, more, len(recorded)
+                )
+                run.evaluated = True
+                self._failures.resumed_errors = self._resumed_fit_errors()
+                self._failures.check_batch(
+                    candidates[len(recorded) :],
+                    [self.space_.subspaces[k] for k, _ in keys[len(recorded) :]],
+                    self._n_splits,
+                    type(self).__name__,
+                )
+            scores = np.array([mean_score(o, self._metric(o)) for o in outputs])
+            self._record(run, keys, points, scores)
             print_iteration(self, run.iteration - 1, run.state)
+        if not run.evaluated and self._resumed:
+            self._recall_last_batch(evaluate_candidates, search_ctx)
+        self._failures.resumed_errors = self._resumed_fit_errors()
         self._failures.finish()
         if self._last_results:
             warn_non_finite(self._last_results)
@@ -320,6 +344,17 @@ class OptimizerSearchCV(BaseSearchCV):
             more["subspace"] = list(owners)
         return more
 
+    def _key(self, k, point):
+        """What identifies a candidate: its sub-space and each dimension's value key."""
+        dimensions = self.space_.subspaces[k].dimensions.values()
+        return (k, tuple(d.candidate_key(u) for d, u in zip(dimensions, point, strict=True)))
+
+    def _metric(self, outputs):
+        """The metric the optimiser maximises, read off a candidate's split outputs."""
+        scores = outputs[0]["test_scores"]
+        names = list(scores) if isinstance(scores, dict) else ["score"]
+        return self._metric_name({f"mean_test_{name}": None for name in names})
+
     def _next_batch(self, run, batch):
         """Ask each sub-space's optimiser for its share of the next batch.
 
@@ -337,8 +372,7 @@ class OptimizerSearchCV(BaseSearchCV):
                 asked = optimizer.ask(want)
                 n_asked += len(asked)
                 for point in asked:
-                    params = subspace.from_unit(point)
-                    key = (k, repr(sorted(params.items())))
+                    key = self._key(k, point)
                     if key in run.known_scores:
                         # Two points of a rounded axis can decode to one candidate:
                         # never fit it twice; the optimiser learns its known score.
@@ -348,13 +382,60 @@ class OptimizerSearchCV(BaseSearchCV):
                         continue
                     keys.append(key)
                     points.append(point)
-                    candidates.append(params)
+                    candidates.append(subspace.from_unit(point))
             if candidates or n_asked == 0:
                 break
         return keys, points, candidates
 
-    def _record(self, run, keys, points, scores, more):
-        """Tell the optimisers, update the stopping state, write the checkpoint."""
+    def _evaluate(
+        self, evaluate_candidates, search_ctx, candidates, points, more, start, cv=None
+    ):
+        """Fit and score ``candidates[start:]``; checkpoint them; return their outputs."""
+        candidates, points = candidates[start:], points[start:]
+        more = {key: values[start:] for key, values in more.items()}
+        self._evaluate_batch(evaluate_candidates, search_ctx, candidates, more, cv)
+        n_splits = self._n_splits
+        new = self._all_out[-len(candidates) * n_splits :]
+        outputs = [new[i * n_splits : (i + 1) * n_splits] for i in range(len(candidates))]
+        if self._checkpoint is not None:
+            self._checkpoint.append(
+                [
+                    Record.of_evaluation(point, {k: v[i] for k, v in more.items()}, out)
+                    for i, (point, out) in enumerate(zip(points, outputs, strict=True))
+                ]
+            )
+        return outputs
+
+    def _evaluate_batch(self, evaluate_candidates, search_ctx, candidates, more, cv=None):
+        """One ``evaluate_candidates`` call, evaluated again if a cluster loses it.
+
+        ``cv`` replaces the search's splitter for this call (successive halving
+        subsamples the folds); None keeps it.
+        """
+        iteration_ctx = None
+        if search_ctx is not None:  # scikit-learn >= 1.9: a progress-bar task per batch
+            iteration_ctx = search_ctx.subcontext(
+                task_name=self._iteration_column,
+                max_subtasks=len(candidates) * self._n_splits,
+                sequential_subtasks=False,
+            ).call_on_fit_task_begin(estimator=self)
+
+        def evaluate(attempt):
+            # A batch evaluated again goes without callbacks: the tasks of its
+            # first attempt already hold their places in the callback tree.
+            context = {}
+            if iteration_ctx is not None and attempt == 1:
+                context["callback_ctx"] = iteration_ctx
+            return evaluate_candidates(candidates, cv, more_results=more, **context)
+
+        with batch_announcement_silenced(self):
+            self._last_results = evaluate_with_retries(evaluate, self.checkpoint)
+        if iteration_ctx is not None:
+            iteration_ctx.call_on_fit_task_end(estimator=self)
+        return self._last_results
+
+    def _record(self, run, keys, points, scores):
+        """Tell the optimisers and update the stopping state."""
         owners = [k for k, _ in keys]
         for k, optimizer in enumerate(self.optimizers_):
             mine = [i for i, owner in enumerate(owners) if owner == k]
@@ -365,22 +446,6 @@ class OptimizerSearchCV(BaseSearchCV):
         run.state.add(scores, self._proposed_by_optimizer(owners, points))
         run.state.n_iterations += 1
         run.iteration += 1
-        if run.checkpoint is None:
-            return
-        n_splits = self._n_splits
-        outputs = self._all_out[-len(points) * n_splits :]
-        run.checkpoint.append(
-            [
-                {
-                    "point": [float(u) for u in point],
-                    "more": {key: _plain(values[i]) for key, values in more.items()},
-                    "outputs": [
-                        encode_output(o) for o in outputs[i * n_splits : (i + 1) * n_splits]
-                    ],
-                }
-                for i, point in enumerate(points)
-            ]
-        )
 
     def _proposed_by_optimizer(self, owners, points):
         """False for the candidates of an optimiser's initial design."""
@@ -389,53 +454,27 @@ class OptimizerSearchCV(BaseSearchCV):
             for k, point in zip(owners, points, strict=True)
         ]
 
-    # -- checkpoints ------------------------------------------------------------------------
-    def _open_checkpoint(self):
-        if self.checkpoint is None:
-            return None
-        header = make_header(self, self._data_shape, self.space_)
-        checkpoint, self._checkpoint_records = Checkpoint.open(self.checkpoint, header)
-        return checkpoint
+    def _resumed_fit_errors(self):
+        """The fit errors of the candidates read back (None for a success)."""
+        return [
+            o.get("fit_error") for batch in self._resumed for _, outs, _ in batch for o in outs
+        ]
 
-    def _resume(self, run):
-        """Re-use every candidate of the checkpoint: no refit, optimisers told."""
-        records = self.__dict__.pop("_checkpoint_records", [])
-        if not records:
-            return
-        subspaces = self.space_.subspaces
-        by_subspace, resumed = [[] for _ in subspaces], []
-        for record in records:
-            k = int(record["more"].get("subspace", 0))
-            point = np.asarray(record["point"], dtype=float)
-            outputs = [decode_output(o) for o in record["outputs"]]
-            params = subspaces[k].from_unit(point)
-            score = mean_score(outputs, self._metric_of_outputs(outputs))
-            key = (k, repr(sorted(params.items())))
-            if key in run.known_scores:
-                continue
-            run.known_scores[key] = score
-            self._resumed.append((params, outputs, record["more"]))
-            by_subspace[k].append((point, score))
-            resumed.append((k, point, score))
-            run.iteration = max(run.iteration, int(record["more"][self._iteration_column]) + 1)
-        for k, rows in enumerate(by_subspace):
-            if rows:
-                self.optimizers_[k].tell(np.array([p for p, _ in rows]), [-s for _, s in rows])
-                run.done[k] += len(rows)
-        if resumed:
-            owners, points, scores = zip(*resumed, strict=True)
-            run.state.add(scores, self._proposed_by_optimizer(owners, points))
-        if sum(run.done) >= self.n_iter:
-            raise ValueError(
-                f"Checkpoint {self.checkpoint!r} already holds {sum(run.done)} "
-                f"candidates, the whole budget n_iter={self.n_iter}: nothing is left to "
-                "evaluate. Raise n_iter to continue the search, or use a new checkpoint."
-            )
+def _root_random_state(random_state, checkpoint):
+    """The search's root seed (None if not an int) and its RandomState.
 
-    def _metric_of_outputs(self, outputs):
-        scores = outputs[0]["test_scores"] if outputs else None
-        names = list(scores) if isinstance(scores, dict) else ["score"]
-        return metric_to_optimize(self.refit, names)
+    ``random_state=None`` draws a fresh seed from the operating system without
+    touching NumPy's global generator, or adopts the seed a checkpoint was
+    written with, so that a resumed search replays it exactly.
+    """
+    if random_state is None:
+        seed = None if checkpoint is None else checkpoint.seed
+        if not isinstance(seed, Integral):
+            seed = int(np.random.SeedSequence().generate_state(1)[0])
+        return seed, np.random.RandomState(seed)
+    if isinstance(random_state, Integral):
+        return int(random_state), np.random.RandomState(random_state)
+    return None, random_state
 
 
 @dataclass
@@ -444,15 +483,12 @@ class _Run:
 
     budgets: list
     rules: list
-    checkpoint: object = None
+    replay: Replay
     done: list = field(default_factory=list)
     known_scores: dict = field(default_factory=dict)
     state: SearchState = field(default_factory=SearchState)
     iteration: int = 0
+    evaluated: bool = False  # whether any candidate was fitted in this call
 
     def __post_init__(self):
         self.done = [0] * len(self.budgets)
-
-
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else value

@@ -95,9 +95,11 @@ scoring : str, callable, list, tuple or dict, default=None
         scores and times) is appended and flushed as soon as its batch
         returns. Calling ``fit`` again with the same file after a crash,
         Ctrl-C or ``kill -9`` re-uses every finished candidate without
-        refitting it, rebuilds the optimiser from them and completes the
-        budget. A file written for another estimator, space, data shape,
-        splitter or scoring is refused; loading never executes code."""
+        refitting it and continues exactly as the uninterrupted search would
+        have; a finished search only refits its best candidate. A file
+        written for another estimator, space, scoring, data or CV splits is
+        refused before any fit, and so is a file that another search is
+        using; loading never executes code."""
 
 SHARED_ATTRIBUTES = """\
 cv_results_ : dict of numpy (masked) ndarrays

@@ -3,37 +3,26 @@
 import functools
 from math import ceil
 from numbers import Integral, Real
-import shutil
-import tempfile
 
 from joblib import effective_n_jobs
 import numpy as np
 from sklearn.base import is_classifier
-from sklearn.model_selection._search_successive_halving import _SubsampleMetaSplitter
 from sklearn.model_selection._split import _yields_constant_splits
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, column_or_1d
 
-from sktune._budget import Budget, StateStore, plain
-from sktune.callbacks import SearchState, stopping_rules
+from sktune._budget import plain
 from sktune.optimize.bayes import GPOptimizer
 from sktune.optimize.multifidelity import MultiFidelityOptimizer
 from sktune.search._base import OptimizerSearchCV
-from sktune.search._brackets import Bracket, Candidate
 from sktune.search._docs import fill_shared_docs
-from sktune.search._failures import warn_non_finite
-from sktune.search._schedule import halving_schedule, n_new_to_balance
-
-_SEED_BOUND = 2**32 - 1
-_MAX_ASK_ROUNDS = 20
-# Continued training keeps one state per candidate and fold on disk; past this
-# many bytes new states are not written and promoted candidates restart.
-MAX_STATE_BYTES = 2 * 2**30
+from sktune.search._halving_loop import HalvingLoopMixin
+from sktune.search._schedule import halving_schedule
 
 
 @fill_shared_docs
-class HalvingBayesSearchCV(OptimizerSearchCV):
+class HalvingBayesSearchCV(HalvingLoopMixin, OptimizerSearchCV):
     """Successive halving with candidates proposed by Bayesian optimisation.
 
     A drop-in replacement for
@@ -451,233 +440,6 @@ n_splits_, refit_time_, multimetric_
             for params in candidate_params
         ]
         return super()._format_results(candidate_params, n_splits, out, more_results)
-
-    # -- the loop -------------------------------------------------------------------------------
-    def _run_search(self, evaluate_candidates, callback_ctx=None):
-        schedule = self._schedule
-        self.optimizers_ = [
-            self._make_optimizer(s.coordinates, self._rng.randint(_SEED_BOUND))
-            for s in self.space_.subspaces
-        ]
-        self._subsample_seed = self._rng.randint(_SEED_BOUND)
-        self._brackets, self._counts = [], [0] * schedule.n_iterations
-        self._exhausted = False
-        self._known = [dict() for _ in range(schedule.n_iterations)]
-        self._state = SearchState()
-        rules = stopping_rules(self)
-        self.stop_reason_ = None
-        search_ctx = None
-        if callback_ctx is not None:
-            search_ctx = callback_ctx.subcontext(
-                task_name="search", max_subtasks=None
-            ).call_on_fit_task_begin(estimator=self)
-        self._state_dir = (
-            tempfile.mkdtemp(prefix="sktune-halving-")
-            if self.continue_training and self.resource != "n_samples"
-            else None
-        )
-        try:
-            while True:
-                reason = next((r for r in (rule(self._state) for rule in rules) if r), None)
-                if reason is not None:
-                    self.stop_reason_ = reason
-                    break
-                tasks = self._promotions()
-                tasks += self._new_candidates(tasks)
-                if not tasks:
-                    break
-                self._evaluate(tasks, evaluate_candidates, search_ctx)
-        finally:
-            if self._state_dir is not None:
-                shutil.rmtree(self._state_dir, ignore_errors=True)
-        # One FitFailedWarning and one non-finite-scores warning per search.
-        self._failures.finish()
-        if self._last_results:
-            warn_non_finite(self._last_results)
-        if self.stop_reason_ is None:
-            self.stop_reason_ = (
-                "n_brackets" if all(b.done for b in self._brackets) else "space exhausted"
-            )
-        reached = [n for n in self._counts if n > 0]
-        self.n_resources_ = list(schedule.n_resources[: len(reached)])
-        self.n_candidates_ = reached
-        self.n_iterations_ = schedule.n_iterations
-        self.n_required_iterations_ = schedule.n_required_iterations
-        self.n_possible_iterations_ = schedule.n_possible_iterations
-        self.n_remaining_candidates_ = schedule.n_remaining_candidates
-        self.n_brackets_ = len(self._brackets)
-        self.schedule_cost_ = schedule.full_budget_equivalents
-        temporary = ("_brackets", "_counts", "_known", "_state", "_state_dir", "_exhausted")
-        for name in (*temporary, "_subsample_seed"):
-            self.__dict__.pop(name, None)
-        if search_ctx is not None:
-            search_ctx.call_on_fit_task_end(estimator=self)
-
-    def _promotions(self):
-        """Candidates going up a rung: the best of every finished rung."""
-        tasks = []
-        for bracket in self._brackets:
-            if bracket.done or not bracket.rung_finished():
-                continue
-            promoted, dropped = bracket.promote(self._schedule)
-            for candidate in dropped:
-                self._forget_state(candidate)
-            tasks.extend((candidate, bracket.rung) for candidate in promoted)
-        return tasks
-
-    def _new_candidates(self, tasks):
-        """New first-rung candidates: a batch, or what keeps the workers busy."""
-        if not tasks:
-            wanted = self._batch_size()
-        elif self.resource == "n_samples":
-            wanted = 0  # other rungs need other splits: nothing to run beside them
-        else:
-            resources = self._schedule.n_resources
-            costs = [resources[rung] for _, rung in tasks for _ in range(self._n_splits)]
-            new_cost = [resources[0]] * self._n_splits
-            wanted = n_new_to_balance(
-                costs, new_cost, self._n_workers(), self._n_open_slots()
-            )
-        new = []
-        while len(new) < wanted:
-            bracket = self._filling_bracket()
-            if bracket is None:
-                break
-            proposed = self._propose(bracket, min(wanted - len(new), bracket.n_open))
-            if not proposed:
-                bracket.close_first_rung()
-                self._exhausted = not any(o.n_remaining for o in self.optimizers_)
-                continue
-            new.extend((candidate, 0) for candidate in proposed)
-        return new
-
-    def _n_open_slots(self):
-        """First-rung places left in the open bracket and in brackets still allowed."""
-        open_now = sum(b.n_open for b in self._brackets)
-        more = self._schedule.n_candidates[0] * (
-            self._n_brackets_left() if self.n_brackets is not None else 1
-        )
-        return open_now + more
-
-    def _n_brackets_left(self):
-        return max(0, self.n_brackets - len(self._brackets))
-
-    def _filling_bracket(self):
-        for bracket in self._brackets:
-            if bracket.n_open > 0:
-                return bracket
-        if self._exhausted or (self.n_brackets is not None and self._n_brackets_left() == 0):
-            return None
-        bracket = Bracket(len(self._brackets), self._schedule.n_candidates[0])
-        self._brackets.append(bracket)
-        return bracket
-
-    def _propose(self, bracket, n):
-        """Ask the optimisers for ``n`` new candidates, shared among sub-spaces."""
-        subspaces = self.space_.subspaces
-        proposed = []
-        # Two points of a rounded axis can decode to one known candidate: the
-        # optimiser learns its score and is asked again, a bounded number of times.
-        for _ in range(_MAX_ASK_ROUNDS):
-            missing = n - len(proposed)
-            if missing <= 0 or not any(o.n_remaining for o in self.optimizers_):
-                break
-            for rank in range(len(subspaces)):
-                k = (bracket.n_proposed + rank) % len(subspaces)
-                share = missing // len(subspaces) + (rank < missing % len(subspaces))
-                if share == 0:
-                    continue
-                for point in self.optimizers_[k].ask(share):
-                    params = subspaces[k].from_unit(point)
-                    key = (k, repr(sorted(params.items())))
-                    if key in self._known[0]:
-                        score = self._known[0][key]
-                        self.optimizers_[k].tell(point[None], [-score], rung=0)
-                        continue
-                    self._known[0][key] = np.nan
-                    proposed.append(bracket.add(k, point, params, key))
-        return proposed
-
-    def _evaluate(self, tasks, evaluate_candidates, search_ctx):
-        """One step: the tasks of each rung, longest first, in as few calls as allowed."""
-        tasks = sorted(tasks, key=lambda task: -task[1])  # stable: rung order kept
-        groups = [tasks]
-        if self.resource == "n_samples":
-            groups = [[t for t in tasks if t[1] == rung] for rung in sorted({r for _, r in tasks}, reverse=True)]
-        for group in groups:
-            self._evaluate_group(group, evaluate_candidates, search_ctx)
-
-    def _evaluate_group(self, tasks, evaluate_candidates, search_ctx):
-        resources = self._schedule.n_resources
-        candidate_params, cv = [], None
-        for candidate, rung in tasks:
-            params = dict(candidate.params)
-            if self.resource == "n_samples":
-                cv = _SubsampleMetaSplitter(
-                    base_cv=self._checked_cv_orig,
-                    fraction=resources[rung] / self._n_samples_orig,
-                    subsample_test=True,
-                    random_state=self._subsample_seed,
-                )
-            elif self._state_dir is None:
-                params[self.resource] = resources[rung]
-            else:
-                params[self.resource] = Budget(
-                    resources[rung], self._state_dir, candidate.id, MAX_STATE_BYTES
-                )
-            candidate_params.append(params)
-        more = {
-            "iter": [rung for _, rung in tasks],
-            "n_resources": [resources[rung] for _, rung in tasks],
-        }
-        if self.n_brackets != 1:
-            more["bracket"] = [candidate.bracket for candidate, _ in tasks]
-        if len(self.space_.subspaces) > 1:
-            more["subspace"] = [candidate.subspace for candidate, _ in tasks]
-        step_ctx = None
-        if search_ctx is not None:
-            step_ctx = search_ctx.subcontext(
-                task_name="halving-step",
-                max_subtasks=len(tasks) * self._n_splits,
-                sequential_subtasks=False,
-            ).call_on_fit_task_begin(estimator=self)
-        context = {} if step_ctx is None else {"callback_ctx": step_ctx}
-        results = evaluate_candidates(candidate_params, cv, more_results=more, **context)
-        self._last_results = results
-        if step_ctx is not None:
-            step_ctx.call_on_fit_task_end(estimator=self)
-        metric = self._metric_name(results)
-        scores = np.asarray(results[f"mean_test_{metric}"][-len(tasks) :], dtype=float)
-        self._failures.check_batch(
-            [candidate.params for candidate, _ in tasks],
-            [self.space_.subspaces[candidate.subspace] for candidate, _ in tasks],
-            self._n_splits,
-            type(self).__name__,
-        )
-        top_rung = self._schedule.n_iterations - 1
-        for (candidate, rung), score in zip(tasks, scores, strict=True):
-            candidate.scores[rung] = float(score)
-            self._counts[rung] += 1
-            self._known[rung][candidate.key] = float(score)
-            self.optimizers_[candidate.subspace].tell(candidate.point[None], [-score], rung=rung)
-            if rung == top_rung:
-                self._state.scores.append(float(score))
-                self._forget_state(candidate)
-        self._state.n_iterations += 1
-        if self.verbose > 0:
-            best = self._state.best_score
-            print(
-                f"[{type(self).__name__}] step {self._state.n_iterations}: "
-                f"{len(tasks)} candidates at {sorted({resources[r] for _, r in tasks})} "
-                f"{self.resource}, {len(self._brackets)} bracket(s), best score at "
-                f"{resources[-1]}: {best:.5g}, {self._state.elapsed:.1f} s elapsed"
-            )
-
-    def _forget_state(self, candidate):
-        """Delete the stored training states of a candidate that goes no further."""
-        if self._state_dir is not None:
-            StateStore(self._state_dir).discard(candidate.id)
-
 
 def _budget_like(names):
     hints = ("epoch", "max_iter", "n_estimators", "n_iter")

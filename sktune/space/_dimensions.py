@@ -50,6 +50,18 @@ class Dimension:
     def from_unit(self, u):
         raise NotImplementedError
 
+    def candidate_key(self, u):
+        """What tells the values of this dimension apart at coordinate ``u``.
+
+        A discrete level is its index, whatever its value's ``repr`` or
+        ``==`` (two distinct objects may look alike); a continuous value is
+        the number itself, so two coordinates that decode to one value are
+        one candidate.
+        """
+        if self.coordinate.is_discrete:
+            return int(self.coordinate.level_of(u))
+        return self.from_unit(u)
+
     def __eq__(self, other):
         return type(self) is type(other) and repr(self) == repr(other)
 
@@ -105,17 +117,24 @@ class Real(Dimension):
         self.scale = "log" if prior == "log-uniform" else "linear"
         self._transform = np.log if self.scale == "log" else float
         self._a, self._b = self._transform(self.low), self._transform(self.high)
+        # A range wider than the largest float (Real(-1.7e308, 1.7e308)) has
+        # an infinite width; it is then measured in halves, which are finite.
+        self._half_width = self._b / 2 - self._a / 2
 
     def to_unit(self, value):
         if not is_number(value) or not self.low <= value <= self.high:
             raise ValueError(f"{value!r} is outside {self!r}.")
-        return float((self._transform(value) - self._a) / (self._b - self._a))
+        return float((self._transform(value) / 2 - self._a / 2) / self._half_width)
 
     def from_unit(self, u):
         u = float(u)
         if u <= 0.0 or u >= 1.0:  # exact bounds: exp(log(low)) is not always low
             return self.low if u <= 0.0 else self.high
-        x = self._a + u * (self._b - self._a)
+        width = self._b - self._a
+        if math.isfinite(width):
+            x = self._a + u * width
+        else:
+            x = (1.0 - u) * self._a + u * self._b
         x = math.exp(x) if self.scale == "log" else x
         return float(min(max(x, self.low), self.high))
 

@@ -3,7 +3,10 @@
 A frozen distribution is searched through its own CDF and quantile function,
 so its shape is the search's prior. An unbounded tail is cut at
 ``TAIL_QUANTILE``: ``norm(0, 1)`` is searched on its central 99.8 %, and
-``expon(scale=100)`` on ``[0, ppf(0.999)] = [0, 690.8]``.
+``expon(scale=100)`` on ``[0, ppf(0.999)] = [0, 690.8]``. A continuous
+distribution never gives a finite end of its support (``expon`` never gives
+0.0, which ``SVC(C=0.0)`` would reject): a draw from it almost surely lies
+strictly inside, and so does every value searched.
 """
 
 import math
@@ -11,6 +14,7 @@ import math
 import numpy as np
 from scipy import stats
 
+from sktune.optimize._base import CATEGORICAL
 from sktune.space._dimensions import (
     Dimension,
     Integer,
@@ -20,7 +24,6 @@ from sktune.space._dimensions import (
     as_python,
     is_number,
 )
-from sktune.optimize._base import CATEGORICAL
 
 TAIL_QUANTILE = 1e-3
 #: How many draws build the quantile map of an object that only has ``rvs``.
@@ -43,14 +46,28 @@ def _probability_range(frozen):
     return p_low, p_high
 
 
+def _open_support(frozen):
+    """The largest and smallest floats strictly inside the support's finite ends."""
+    lower, upper = (float(end) for end in frozen.support())
+    inside_lower = math.nextafter(lower, math.inf) if math.isfinite(lower) else lower
+    inside_upper = math.nextafter(upper, -math.inf) if math.isfinite(upper) else upper
+    return inside_lower, inside_upper
+
+
 class ScipyContinuous(Dimension):
-    """A continuous ``scipy.stats`` frozen distribution, searched by its quantiles."""
+    """A continuous ``scipy.stats`` frozen distribution, searched by its quantiles.
+
+    Values stay strictly inside the support: a finite end (``expon``'s 0,
+    ``beta``'s 0 and 1) has probability zero, and is often a value the
+    estimator refuses.
+    """
 
     def __init__(self, name, frozen):
         self.frozen = frozen
         self._p_low, self._p_high = _probability_range(frozen)
+        self._inside = _open_support(frozen)
         try:
-            ends = frozen.ppf([self._p_low, 0.5, self._p_high])
+            ends = [self._quantile(p) for p in (self._p_low, 0.5, self._p_high)]
         except Exception as exc:
             raise ValueError(
                 f"Parameter {name!r}: the quantile function (ppf) of {_describe(frozen)} "
@@ -72,9 +89,20 @@ class ScipyContinuous(Dimension):
         p = float(self.frozen.cdf(value))
         return float(np.clip((p - self._p_low) / (self._p_high - self._p_low), 0.0, 1.0))
 
+    def _quantile(self, p):
+        """The p-quantile, moved one float inside a finite end of the support.
+
+        Asking ppf for p slightly inside (0, 1) instead does not work: ppf
+        rounds onto the end for many families (``uniform(2, 3).ppf(1e-17)``
+        is 2.0), scipy's root finding warns near 0 (``beta``), and no float
+        lies between ``1 - 2**-53`` and 1.
+        """
+        x = float(self.frozen.ppf(p))
+        return min(max(x, self._inside[0]), self._inside[1])
+
     def from_unit(self, u):
         p = self._p_low + float(u) * (self._p_high - self._p_low)
-        return float(np.clip(self.frozen.ppf(p), self.low, self.high))
+        return float(np.clip(self._quantile(p), self.low, self.high))
 
     def __repr__(self):
         return _describe(self.frozen)

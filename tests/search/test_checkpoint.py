@@ -8,10 +8,12 @@ import sys
 import textwrap
 import time
 
+from filelock import FileLock
 import numpy as np
 import pytest
 from scipy.stats import loguniform
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 
 from sktune import BayesSearchCV, GeneticSearchCV
 from tests.search._estimators import LoggingClassifier, data, params_key, read_log
@@ -20,18 +22,14 @@ SPACE = {"C": loguniform(1e-3, 1e2), "solver": ["lbfgs", "liblinear"]}
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def make_search(cls, checkpoint, log_path=None, n_iter=8, sleep=0.0, **kwargs):
+def make_search(
+    cls, checkpoint, log_path=None, n_iter=8, sleep=0.0, estimator=None, **kwargs
+):
     extra = {"population_size": 4} if cls is GeneticSearchCV else {}
-    return cls(
-        LoggingClassifier(sleep=sleep, log_path=log_path),
-        SPACE,
-        n_iter=n_iter,
-        cv=2,
-        random_state=0,
-        checkpoint=checkpoint,
-        **extra,
-        **kwargs,
-    )
+    if estimator is None:
+        estimator = LoggingClassifier(sleep=sleep, log_path=log_path)
+    settings = {"cv": 2, "random_state": 0, **extra, **kwargs}
+    return cls(estimator, SPACE, n_iter=n_iter, checkpoint=checkpoint, **settings)
 
 
 def checkpoint_lines(path):
@@ -68,8 +66,10 @@ def test_checkpoint_holds_per_split_scores_and_times(tmp_path):
     path = tmp_path / "c.jsonl"
     search = make_search(BayesSearchCV, path, n_iter=3, return_train_score=True).fit(X, y)
     header, *records = checkpoint_lines(path)
-    assert header["format"] == "sktune-checkpoint"
-    assert header["data_shape"] == [120, 4]
+    assert header["format"] == "sktune-checkpoint" and header["version"] == 2
+    assert header["seed"] == 0
+    assert header["search"]["data_shape"] == [120, 4]
+    assert header["search"]["n_splits"] == 2
     assert len(records) == 3
     for i, record in enumerate(records):
         assert len(record["outputs"]) == 2
@@ -82,6 +82,7 @@ def test_checkpoint_holds_per_split_scores_and_times(tmp_path):
         assert record["more"]["iteration"] == search.cv_results_["iteration"][i]
 
 
+@pytest.mark.slow
 def test_killed_search_resumes_without_refitting(tmp_path):
     """SIGKILL a search part-way; fit again with its checkpoint to finish it."""
     path, log = tmp_path / "killed.jsonl", tmp_path / "fits.jsonl"
@@ -148,17 +149,20 @@ def test_corrupt_line_is_refused(tmp_path):
     lines = path.read_text().splitlines()
     lines[2] = "not json"
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(ValueError, match="line 3 is not valid JSON"):
+    with pytest.raises(ValueError, match="line 3 is corrupt \\(not valid JSON"):
         make_search(BayesSearchCV, path, n_iter=5).fit(X, y)
 
 
 @pytest.mark.parametrize(
     "change, match",
     [
-        ({"estimator": LogisticRegression()}, "its estimator is"),
-        ({"param_distributions": {"C": loguniform(1e-2, 1e1), "solver": ["lbfgs"]}}, "its space is"),
-        ({"scoring": "f1"}, "its scoring is"),
-        ({"cv": 3}, "its n_splits is"),
+        ({"estimator": LogisticRegression()}, "the estimator differs"),
+        (
+            {"param_distributions": {"C": loguniform(1e-2, 1e1), "solver": ["lbfgs"]}},
+            "the search space differs",
+        ),
+        ({"scoring": "f1"}, "scoring differs"),
+        ({"cv": 3}, "the CV splits differ \\(2 splits then, 3 now\\)"),
     ],
 )
 def test_checkpoint_of_another_search_is_refused(tmp_path, change, match):
@@ -174,8 +178,74 @@ def test_checkpoint_for_other_data_shape_is_refused(tmp_path):
     X, y = data()
     path = tmp_path / "d.jsonl"
     make_search(BayesSearchCV, path, n_iter=2).fit(X, y)
-    with pytest.raises(ValueError, match="its data_shape is"):
+    with pytest.raises(ValueError, match=r"the data shape differs \(\[120, 4\] then, \[120, 3\]"):
         make_search(BayesSearchCV, path, n_iter=4).fit(X[:, :3], y)
+
+
+def _other_values(X, y):
+    X_other = X.copy()
+    X_other[0, 0] += 1.0
+    return X_other, y
+
+
+def _other_targets(X, y):
+    y_other = y.copy()
+    y_other[:10] = 1 - y_other[:10]
+    return X, y_other
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (lambda X, y: (_other_values(X, y), {}), "X differs"),
+        (lambda X, y: (_other_targets(X, y), {}), "y differs"),
+        (
+            lambda X, y: ((X, y), {"cv": KFold(2, shuffle=True, random_state=1)}),
+            "the CV splits differ \\(other train/test indices",
+        ),
+        (lambda X, y: ((X, y), {"cv": StratifiedKFold(2)}), "the CV splits differ"),
+    ],
+    ids=["X values", "y", "shuffled KFold", "StratifiedKFold"],
+)
+def test_checkpoint_of_other_data_or_splits_is_refused(tmp_path, change, match):
+    """Same shape, same number of splits: the content decides (a cheap hash)."""
+    X, y = data()
+    path, log = tmp_path / "data.jsonl", tmp_path / "fits.jsonl"
+    make_search(BayesSearchCV, path, log_path=str(log), n_iter=2, cv=KFold(2)).fit(X, y)
+    n_fits = len(read_log(log))
+    (X_new, y_new), params = change(X, y)
+    search = make_search(BayesSearchCV, path, log_path=str(log), n_iter=4, cv=KFold(2))
+    with pytest.raises(ValueError, match=f"written by a different search: {match}"):
+        search.set_params(**params).fit(X_new, y_new)
+    assert len(read_log(log)) == n_fits  # refused before any fit
+
+
+def test_checkpoint_of_other_groups_or_sample_weight_is_refused(tmp_path):
+    X, y = data()
+    groups = np.arange(len(y)) % 4
+    path = tmp_path / "g.jsonl"
+    kwargs = dict(n_iter=2, cv=GroupKFold(2))
+    make_search(BayesSearchCV, path, **kwargs).fit(X, y, groups=groups)
+    with pytest.raises(ValueError, match="groups differ"):
+        make_search(BayesSearchCV, path, **kwargs).fit(X, y, groups=groups % 3)
+
+    path = tmp_path / "w.jsonl"
+    weights = np.ones(len(y))
+    make_search(BayesSearchCV, path, estimator=LogisticRegression(), n_iter=2).fit(
+        X, y, sample_weight=weights
+    )
+    with pytest.raises(ValueError, match="sample_weight differs"):
+        make_search(BayesSearchCV, path, estimator=LogisticRegression(), n_iter=2).fit(
+            X, y, sample_weight=2 * weights
+        )
+
+
+def test_version_1_checkpoint_is_refused_with_the_reason(tmp_path):
+    path = tmp_path / "old.jsonl"
+    header = {"format": "sktune-checkpoint", "version": 1, "data_shape": [120, 4]}
+    path.write_text(json.dumps(header) + "\n")
+    with pytest.raises(ValueError, match="has format version 1; this sktune reads version 2"):
+        make_search(BayesSearchCV, path, n_iter=2).fit(*data())
 
 
 def test_not_a_checkpoint_is_refused(tmp_path):
@@ -183,14 +253,6 @@ def test_not_a_checkpoint_is_refused(tmp_path):
     path.write_text('{"hello": 1}\n')
     with pytest.raises(ValueError, match="not an sktune checkpoint"):
         make_search(BayesSearchCV, path, n_iter=2).fit(*data())
-
-
-def test_complete_checkpoint_says_how_to_continue(tmp_path):
-    X, y = data()
-    path = tmp_path / "full.jsonl"
-    make_search(BayesSearchCV, path, n_iter=3).fit(X, y)
-    with pytest.raises(ValueError, match="Raise n_iter to continue"):
-        make_search(BayesSearchCV, path, n_iter=3).fit(X, y)
 
 
 def test_resume_with_subspaces(tmp_path):
@@ -206,3 +268,118 @@ def test_resume_with_subspaces(tmp_path):
     assert second.cv_results_["params"][:4] == first.cv_results_["params"]
     assert list(second.cv_results_["subspace"][:4]) == list(first.cv_results_["subspace"])
     assert sorted(np.bincount(second.cv_results_["subspace"])) == [3, 4]
+
+
+# -- one writer ---------------------------------------------------------------------------
+def start_search_process(path, log, n_iter, sleep):
+    """A search in a process of its own (a second notebook, a job started twice)."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {ROOT!r})
+        from tests.search.test_checkpoint import make_search
+        from tests.search._estimators import data
+        from sktune import BayesSearchCV
+        make_search(BayesSearchCV, {str(path)!r}, log_path={str(log)!r}, n_iter={n_iter},
+                    sleep={sleep}).fit(*data())
+        """
+    )
+    return subprocess.Popen([sys.executable, "-c", script])
+
+
+@pytest.mark.slow
+def test_second_process_on_one_checkpoint_is_refused_before_fitting(tmp_path):
+    path, log = tmp_path / "shared.jsonl", tmp_path / "fits.jsonl"
+    first = start_search_process(path, log, n_iter=6, sleep=0.2)
+    try:
+        deadline = time.monotonic() + 120
+        while not (path.exists() and len(checkpoint_lines(path)) >= 2):
+            assert first.poll() is None, "the first search ended before the test"
+            assert time.monotonic() < deadline, "the first search never wrote a candidate"
+            time.sleep(0.02)
+        # The first process is mid-search; this one (a second process) is refused
+        # at once, before any fit, with a message naming the file.
+        second = make_search(BayesSearchCV, path, log_path=str(log), n_iter=6, sleep=0.2)
+        started = time.monotonic()
+        with pytest.raises(RuntimeError, match=f"Checkpoint '{path}' is in use"):
+            second.fit(*data())
+        assert time.monotonic() - started < 5
+        assert os.getpid() not in {fit["pid"] for fit in read_log(log)}
+    finally:
+        assert first.wait(timeout=120) == 0
+    # The first search's file is whole: it resumes, and holds the budget.
+    lines = checkpoint_lines(path)
+    assert len(lines) == 1 + 6
+    n_fits = len(read_log(log))
+    make_search(BayesSearchCV, path, log_path=str(log), n_iter=6, sleep=0.2).fit(*data())
+    assert len(read_log(log)) == n_fits + 1  # the refit only
+
+
+@pytest.mark.parametrize("outcome", ["fit succeeds", "fit fails"])
+def test_lock_is_released_when_fit_ends(tmp_path, outcome):
+    X, y = data()
+    path = tmp_path / "f.jsonl"
+    if outcome == "fit fails":
+        y = np.full(len(y), 7.5)  # a continuous target: every classifier fit fails
+    search = make_search(BayesSearchCV, path, n_iter=2, error_score="raise")
+    if outcome == "fit fails":
+        with pytest.raises(ValueError, match="Unknown label type"):
+            search.fit(X, y)
+    else:
+        search.fit(X, y)
+    lock = FileLock(f"{path}.lock", timeout=0)
+    lock.acquire()  # raises filelock.Timeout if the search still held it
+    lock.release()
+
+
+# -- paths and junk -------------------------------------------------------------------------
+def test_checkpoint_in_a_missing_folder_creates_it(tmp_path):
+    path = tmp_path / "runs" / "today" / "search.jsonl"
+    search = make_search(BayesSearchCV, path, n_iter=2).fit(*data())
+    assert len(checkpoint_lines(path)) == 1 + 2
+    assert search.best_params_ == make_search(BayesSearchCV, None, n_iter=2).fit(*data()).best_params_
+
+
+@pytest.mark.parametrize("where", ["parent is a file", "path is a folder", "read-only file"])
+def test_unwritable_checkpoint_fails_before_fitting(tmp_path, where):
+    log = tmp_path / "fits.jsonl"
+    if where == "parent is a file":
+        (tmp_path / "notes.txt").write_text("")
+        path = tmp_path / "notes.txt" / "search.jsonl"
+    elif where == "path is a folder":
+        path = tmp_path / "folder"
+        path.mkdir()
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root may write a read-only file")
+        path = tmp_path / "read-only.jsonl"
+        path.write_text("")
+        path.chmod(0o444)
+    with pytest.raises(OSError, match=f"Checkpoint '{path}'"):
+        make_search(BayesSearchCV, path, log_path=str(log), n_iter=2).fit(*data())
+    assert read_log(log) == []
+
+
+@pytest.mark.parametrize("junk", ["{}", "[]", "3", '"text"', '{"point": [0.5, 0.5]}',
+                                  '{"point": [2.0, 0.5], "more": {}, "outputs": [{}]}'])
+def test_valid_json_junk_line_is_a_corrupt_line(tmp_path, junk):
+    X, y = data()
+    path = tmp_path / "j.jsonl"
+    make_search(BayesSearchCV, path, n_iter=3).fit(X, y)
+    lines = path.read_text().splitlines()
+    lines[2] = junk
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match="line 3 is corrupt"):
+        make_search(BayesSearchCV, path, n_iter=5).fit(X, y)
+
+
+def test_blank_lines_are_accepted(tmp_path):
+    """An editor or a shell `echo >>` leaves a trailing newline: nothing is lost."""
+    X, y = data()
+    path = tmp_path / "b.jsonl"
+    first = make_search(BayesSearchCV, path, n_iter=3).fit(X, y)
+    with open(path, "a") as f:
+        f.write("\n")
+    second = make_search(BayesSearchCV, path, n_iter=5).fit(X, y)
+    assert second.cv_results_["params"][:3] == first.cv_results_["params"]
+    assert len(checkpoint_lines(path)) == 1 + 5

@@ -1,6 +1,12 @@
 """HalvingBayesSearchCV: HalvingRandomSearchCV's schedule and API, Bayesian candidates."""
 
+import json
 import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 import warnings
 
 import numpy as np
@@ -318,3 +324,98 @@ def test_sub_spaces_share_the_first_rung():
     ).fit(X, Y)
     subspaces = search.cv_results_["subspace"][search.cv_results_["iter"] == 0]
     assert sorted(np.bincount(subspaces)) == [4, 5]
+
+
+# -- checkpoints: every budget's evaluations are re-used ------------------------------------
+class LoggedBudgetProbe(BudgetProbe):
+    """BudgetProbe that appends each fit's budget to the file ``log_path`` and sleeps."""
+
+    def __init__(self, budget=10, C=1.0, log=None, log_path=None, sleep=0.0):
+        super().__init__(budget=budget, C=C, log=log)
+        self.log_path = log_path
+        self.sleep = sleep
+
+    def fit(self, X, y):
+        if self.log_path is not None:
+            with open(self.log_path, "a") as f:
+                f.write(f"{int(self.budget)}\n")
+        time.sleep(self.sleep)
+        return super().fit(X, y)
+
+
+def halving_with_checkpoint(path, log_path=None, sleep=0.0, **kwargs):
+    settings = {
+        "resource": "budget", "max_resources": 9, "cv": 2, "n_brackets": 2,
+        "random_state": 0, "checkpoint": path, **kwargs,
+    }
+    estimator = LoggedBudgetProbe(log_path=log_path, sleep=sleep)
+    return HalvingBayesSearchCV(estimator, {"C": loguniform(1e-3, 1e3)}, **settings)
+
+
+def fits_logged(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [int(line) for line in f if line.strip()]
+
+
+def same_halving_search(a, b):
+    for key in ("params", "mean_test_score", "iter", "n_resources", "bracket"):
+        if key == "params":
+            assert a.cv_results_[key] == b.cv_results_[key]
+        else:
+            np.testing.assert_array_equal(a.cv_results_[key], b.cv_results_[key], err_msg=key)
+    assert a.best_params_ == b.best_params_ and a.n_candidates_ == b.n_candidates_
+
+
+def test_finished_halving_search_run_again_only_refits(tmp_path):
+    path, log = tmp_path / "search.jsonl", tmp_path / "fits.txt"
+    first = halving_with_checkpoint(path, log_path=str(log)).fit(X, Y)
+    n_fits = len(fits_logged(log))
+    again = halving_with_checkpoint(path, log_path=str(log)).fit(X, Y)
+    assert fits_logged(log)[n_fits:] == [9]  # the refit, with the largest budget
+    same_halving_search(again, first)
+
+
+def test_halving_checkpoint_refuses_other_halving_settings(tmp_path):
+    path = tmp_path / "search.jsonl"
+    halving_with_checkpoint(path, n_brackets=1).fit(X, Y)
+    with pytest.raises(ValueError, match=r"successive-halving settings differ"):
+        halving_with_checkpoint(path, n_brackets=1, factor=2).fit(X, Y)
+
+
+@pytest.mark.slow
+def test_killed_halving_search_resumes_as_if_it_never_stopped(tmp_path):
+    path, log = tmp_path / "killed.jsonl", tmp_path / "fits.txt"
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {root!r})
+        from tests.search.test_halving import X, Y, halving_with_checkpoint
+        halving_with_checkpoint({str(path)!r}, log_path={str(log)!r}, sleep=0.05).fit(X, Y)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        # Kill once the first bracket has records at two budgets (9 at the first
+        # rung, 3 at the second), while the second bracket is under way.
+        deadline = time.monotonic() + 120
+        while sum(1 for n in fits_logged(log) if n == 3) < 2 * 3 + 2:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    with open(path) as f:
+        records = [json.loads(line) for line in f][1:]
+    budgets = {record["more"]["n_resources"] for record in records}
+    assert {1, 3} <= budgets
+    fits_before = len(fits_logged(log))
+
+    resumed = halving_with_checkpoint(path, log_path=str(log), sleep=0.05).fit(X, Y)
+    reference = halving_with_checkpoint(None).fit(X, Y)
+    same_halving_search(resumed, reference)
+    # Only what the checkpoint did not hold was fitted (and the refit).
+    n_rows = len(resumed.cv_results_["params"])
+    assert len(fits_logged(log)) - fits_before == 2 * (n_rows - len(records)) + 1
