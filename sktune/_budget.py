@@ -23,13 +23,22 @@ limit). Everything stored is plain arrays in ``.npz`` files read with
 ``allow_pickle=False``: loading a state never runs code.
 """
 
+from collections import OrderedDict
 import hashlib
 import os
 import tempfile
+import threading
 
 import numpy as np
 
 _STATE_SUFFIX = ".npz"
+# Live objects (a fitted Keras model) kept in this process, so that a
+# candidate promoted in the same process continues without rebuilding or
+# re-tracing its model. Bounded; an entry whose state file is gone (the
+# candidate was dropped, or its search ended) is never used and is evicted.
+MAX_LIVE_STATES = 8
+_live = OrderedDict()
+_live_lock = threading.Lock()
 
 
 def data_key(*arrays):
@@ -198,6 +207,46 @@ class Budget(int):
         """Store this candidate's state on the fold ``key``; False if not written."""
         store = self._store()
         return False if store is None else store.save(self.candidate, key, n_done, arrays)
+
+    def _live_key(self, key):
+        return (self.directory, self.candidate, key)
+
+    def _state_file(self, key):
+        return os.path.join(self.directory, self.candidate, key + _STATE_SUFFIX)
+
+    def keep_live(self, key, n_done, obj):
+        """Keep ``obj`` (trained for ``n_done``) in this process for a promotion.
+
+        Call after :meth:`save` succeeded: the saved state is the reference, the
+        live object a faster way to the same state in this process.
+        """
+        with _live_lock:
+            _live[self._live_key(key)] = (int(n_done), obj)
+            _live.move_to_end(self._live_key(key))
+            for stale in [k for k in _live if not os.path.exists(self._state_file_of(k))]:
+                del _live[stale]
+            while len(_live) > MAX_LIVE_STATES:
+                _live.popitem(last=False)
+
+    def take_live(self, key):
+        """The ``(n_done, obj)`` kept in this process for this candidate and fold, or None.
+
+        Only an object trained for fewer than this budget, whose saved state
+        still exists (the search has not dropped the candidate), is returned;
+        it is removed from the process's keep.
+        """
+        with _live_lock:
+            found = _live.pop(self._live_key(key), None)
+        if found is None or not 0 < found[0] < int(self):
+            return None
+        if self.directory is None or not os.path.exists(self._state_file(key)):
+            return None
+        return found
+
+    @staticmethod
+    def _state_file_of(live_key):
+        directory, candidate, key = live_key
+        return os.path.join(str(directory), candidate, key + _STATE_SUFFIX)
 
 
 def plain(value):

@@ -98,7 +98,18 @@ def restore(model, arrays):
 
 
 def resume(estimator, budget, key):
-    """Restore the candidate's state on this fold; the epoch to start from."""
+    """Restore the candidate's state on this fold; the epoch to start from.
+
+    A model this process trained for the candidate on this fold (kept live by
+    :func:`save`) is taken as it is: no rebuild, no re-tracing of its training
+    step. Otherwise the saved arrays are put into the model just built.
+    """
+    live = budget.take_live(key)
+    if live is not None:
+        n_done, (model, history) = live
+        estimator.model_ = model
+        estimator.history_ = {name: list(values) for name, values in history.items()}
+        return n_done
     found = budget.load(key)
     if found is None:
         return 0
@@ -111,7 +122,14 @@ def resume(estimator, budget, key):
 
 
 def save(estimator, budget, key):
-    """Save the state reached (at ``current_epoch``); False if not written."""
-    return budget.save(
+    """Save the state reached (at ``current_epoch``); False if not written.
+
+    The model is also kept live in this process, for a promotion that lands here.
+    """
+    saved = budget.save(
         key, estimator.current_epoch, state_arrays(estimator.model_, estimator.history_)
     )
+    if saved:
+        history = {name: list(values) for name, values in estimator.history_.items()}
+        budget.keep_live(key, estimator.current_epoch, (estimator.model_, history))
+    return saved

@@ -17,6 +17,7 @@ from sklearn.base import clone  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from sktune import _budget  # noqa: E402
 from sktune._budget import Budget, StateStore  # noqa: E402
 from sktune.keras import KerasClassifier  # noqa: E402
 from tests.keras.test_training import (  # noqa: E402
@@ -48,13 +49,19 @@ def data(binary_data):
 
 
 @pytest.mark.slow
-def test_budget_continues_and_equals_one_long_fit(data, tmp_path):
+@pytest.mark.parametrize("state", ["live", "saved"])
+def test_budget_continues_and_equals_one_long_fit(data, tmp_path, state):
     X, y = data
     nine = candidate(epochs=9).fit(X, y)
     low = candidate(epochs=Budget(3, tmp_path, "c"), callbacks=[EpochLog("c")])
-    clone(low).fit(X, y)
+    first = clone(low).fit(X, y)
     assert TRAINED_EPOCHS["c"] == [0, 1, 2]
+    if state == "saved":
+        # As in another worker process: only the saved arrays are there.
+        _budget._live.clear()
     promoted = clone(low).set_params(epochs=Budget(9, tmp_path, "c")).fit(X, y)
+    # In this process the 3-epoch model itself goes on (no rebuild, no re-tracing).
+    assert (promoted.model_ is first.model_) == (state == "live")
     # the promoted fit trained epochs 3-8 only, from the 3-epoch state
     assert TRAINED_EPOCHS["c"] == [0, 1, 2, 3, 4, 5, 6, 7, 8]
     assert promoted.current_epoch == 9 and len(promoted.history_["loss"]) == 9

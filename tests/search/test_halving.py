@@ -23,7 +23,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sktune import HalvingBayesSearchCV, Integer, Real
+from sktune import HalvingBayesSearchCV, Integer
 from sktune._budget import Budget
 from sktune.search._schedule import halving_schedule, lpt_utilisation, n_new_to_balance
 
