@@ -88,7 +88,17 @@ DOCTEST_PAGES = {
 
 
 def _keras_marks(needs):
-    return (pytest.mark.keras,) if "keras" in needs else ()
+    # A Keras snippet or page imports TensorFlow in its own process or builds
+    # several models: several seconds each, so the fast tier leaves them out.
+    return (pytest.mark.keras, pytest.mark.slow) if "keras" in needs else ()
+
+
+# Pages and snippets that take more than a few seconds without Keras.
+SLOW = {"gasearchcv_before.py", "user_guide/halving.rst"}
+
+
+def _marks(name, needs):
+    return _keras_marks(needs) + ((pytest.mark.slow,) if name in SLOW else ())
 
 
 # -- migration snippets ---------------------------------------------------------------
@@ -103,7 +113,7 @@ def test_every_snippet_is_listed_and_shown():
 @pytest.mark.parametrize(
     "snippet",
     [
-        pytest.param(DOCS / "snippets" / name, id=name[:-3], marks=_keras_marks(needs))
+        pytest.param(DOCS / "snippets" / name, id=name[:-3], marks=_marks(name, needs))
         for name, needs in SNIPPET_NEEDS.items()
     ],
 )
@@ -117,7 +127,7 @@ def test_migration_snippet_runs(snippet, tmp_path):
 @pytest.mark.parametrize(
     "page",
     [
-        pytest.param(page, id=page[:-4], marks=_keras_marks(needs))
+        pytest.param(page, id=page[:-4], marks=_marks(page, needs))
         for page, needs in DOCTEST_PAGES.items()
     ],
 )

@@ -27,6 +27,8 @@ NEEDS = {
 MARKS = {
     "plot_penguins_keras.py": (pytest.mark.keras, pytest.mark.slow),
     "plot_halving_keras.py": (pytest.mark.keras, pytest.mark.slow),
+    "plot_compare_searches.py": (pytest.mark.slow,),
+    "plot_resume_checkpoint.py": (pytest.mark.slow,),
 }
 
 

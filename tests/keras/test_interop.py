@@ -60,6 +60,7 @@ def test_scikeras_in_sklearn_randomized_search(binary_data):
     check_search(search, X, y)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("search_name", ["BayesSearchCV", "GeneticSearchCV"])
 def test_scikeras_in_sktune_searches(binary_data, search_name):
     if not hasattr(sktune, search_name):

@@ -42,6 +42,7 @@ def build_model(optimizer="adam"):
     return model
 
 
+@pytest.mark.slow
 def test_randomized_search_over_build_function_arguments(binary_data):
     X, y = binary_data
     model = KerasClassifier(build_fn=create_model, epochs=2, batch_size=32, verbose=0)
@@ -80,6 +81,7 @@ def test_grid_search_over_optimizer_with_early_stopping(regression_data):
     assert "val_loss" in best.history_
 
 
+@pytest.mark.slow
 def test_compiled_model_searched_over_optimizer_learning_rate(binary_data):
     X, y = binary_data
     model = Sequential(

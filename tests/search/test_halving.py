@@ -75,7 +75,7 @@ class BudgetProbe(ClassifierMixin, BaseEstimator):
         {"n_candidates": 20, "min_resources": 3},
         {"n_candidates": 7, "min_resources": "exhaust"},
         {"n_candidates": 30, "aggressive_elimination": True, "min_resources": 4},
-        {"factor": 4.5, "max_resources": 100},
+        pytest.param({"factor": 4.5, "max_resources": 100}, marks=pytest.mark.slow),
     ],
     ids=repr,
 )
@@ -249,6 +249,7 @@ def test_resource_in_a_pipeline_and_failed_candidates():
     assert search.best_params_["clf__loss"] == "hinge"
 
 
+@pytest.mark.slow
 def test_parallel_steps_pipeline_brackets_and_keep_reproducibility():
     def run():
         return HalvingBayesSearchCV(

@@ -27,6 +27,7 @@ def build_model(units=8, dropout=0.0, meta=None):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "search_cls, extra",
     [
