@@ -164,6 +164,9 @@ class OptimizerSearchCV(ResumeMixin, BaseSearchCV):
     def _check_settings(self):
         """Hook for warnings about settings, once ``space_`` is known."""
 
+    def _check_data(self, X, y, params, cv):
+        """Hook for checks that need the data, before the checkpoint or any fit."""
+
     # -- fit: fail fast, then let BaseSearchCV run ----------------------------------------
     def fit(self, X, y=None, **params):
         """Run the search: validate, then evaluate up to ``n_iter`` candidates.
@@ -227,6 +230,7 @@ class OptimizerSearchCV(ResumeMixin, BaseSearchCV):
         check_parameter_names(self.estimator, self.space_)
         self._check_settings()
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        self._check_data(X, y, params, cv)
         # BaseSearchCV sets n_splits_ before _run_search only from sklearn 1.9 on.
         self._n_splits = cv.get_n_splits(X, y, params.get("groups"))
         self._last_results = None

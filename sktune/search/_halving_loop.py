@@ -95,7 +95,7 @@ class HalvingLoopMixin:
             print_stop(self, self.stop_reason_)
         self._set_schedule_attributes()
         temporary = ("_brackets", "_counts", "_known", "_state", "_state_dir", "_exhausted")
-        for name in (*temporary, "_subsample_seed", "_evaluated"):
+        for name in (*temporary, "_subsample_seed", "_evaluated", "_base_cv"):
             self.__dict__.pop(name, None)
         if search_ctx is not None:
             search_ctx.call_on_fit_task_end(estimator=self)
@@ -303,7 +303,7 @@ class HalvingLoopMixin:
         if self.resource != "n_samples":
             return None
         return _SubsampleMetaSplitter(
-            base_cv=self._checked_cv_orig,
+            base_cv=self._base_cv,
             fraction=self._schedule.n_resources[rung] / self._n_samples_orig,
             subsample_test=True,
             random_state=self._subsample_seed,

@@ -340,8 +340,13 @@ n_splits_, refit_time_, multimetric_
         finally:
             self.__dict__.pop("_n_samples_orig", None)
 
-    def _check_input_parameters(self, X, y, split_params):
-        if not _yields_constant_splits(self._checked_cv_orig):
+    def _check_data(self, X, y, params, cv):
+        # Called by ``fit`` before the checkpoint or any fit, once ``space_``
+        # is known (the schedule needs its size). scikit-learn's own
+        # ``_check_input_parameters`` hook exists only from version 1.9 on.
+        split_params = self._get_routed_params_for_fit(params).splitter.split
+        self._base_cv = cv  # n_samples rungs subsample its folds
+        if not _yields_constant_splits(cv):
             raise ValueError(
                 "The cv parameter must yield consistent folds across calls to "
                 "split(): successive halving compares candidates across calls. Set "
@@ -353,7 +358,7 @@ n_splits_, refit_time_, multimetric_
                 "each is derived from the other. Set one of them to a number."
             )
         self._check_resource_parameter()
-        n_splits = self._checked_cv_orig.get_n_splits(X, y, **split_params)
+        n_splits = cv.get_n_splits(X, y, **split_params)
         if self.min_resources in ("smallest", "exhaust"):
             if self.resource == "n_samples":
                 self.min_resources_ = 2 * n_splits

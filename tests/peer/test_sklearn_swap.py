@@ -25,6 +25,10 @@ EXPLAINED = {
     "test_search_cv_results_rank_tie_breaking": ORDER,
     "test_search_cv_timing": ORDER,
     "test_search_with_2d_array": ORDER,
+    # scikit-learn 1.6's version only: a 3 x 3 grid searched for recall alone is
+    # compared with the same grid searched for accuracy and recall (the
+    # optimiser follows accuracy), so the two evaluate it in different orders.
+    "test_random_search_cv_results_multimetric": ORDER,
 }
 
 
