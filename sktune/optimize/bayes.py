@@ -6,27 +6,36 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import ndtr
-from scipy.stats import yeojohnson
 from threadpoolctl import ThreadpoolController
 
+from ._acquisition import ACQUISITIONS, PORTFOLIO, pareto_front, portfolio, utility
 from ._base import CATEGORICAL, CONTINUOUS, BaseOptimizer, levels, snap
 from ._gp import GaussianProcess
+from ._trust_region import TrustRegion
+from ._warping import warp_values
 
-_ACQUISITIONS = ("ei", "lcb", "pi", "hedge")
 _LIES = ("min", "mean", "max")
-_HEDGE_PORTFOLIO = ("ei", "pi", "lcb")
-# Candidate pool for the acquisition: uniform draws cover the cube, perturbations
-# of the best points refine around them; the top few are then polished by L-BFGS-B.
-_N_UNIFORM_CANDIDATES = 1000
-_N_BEST_PERTURBED = 5
-_N_PERTURBATIONS = 60
-_N_POLISHED = 5
-# Full hyper-parameter restarts are the costliest step; a warm start tracks the
-# optimum between consecutive fits, and a random restart every few fits escapes
-# a local optimum of the marginal likelihood.
+# Candidate pool for the acquisition: uniform draws cover the cube, draws from
+# the trust region around the incumbent refine it; the best few are polished
+# by L-BFGS-B.
+_N_UNIFORM_CANDIDATES = 500
+_N_REGION_CANDIDATES = 500
+_N_POLISHED = 3
+# Where the acquisition is maximised: "global" (the uniform draws only), "local"
+# (the trust region only) or "both".
+_SEARCH = "both"
+# Every _LOCAL_EVERY-th proposal (0: none) maximises the acquisition of a local
+# surrogate, fitted to the points in the trust region, over the region alone.
+_LOCAL_EVERY = 0
+# Learn a Kumaraswamy warp of every continuous and ordinal input (HEBO).
+_INPUT_WARPING = False
+# Full hyper-parameter fits are the costliest step of a proposal. Between two
+# fits the surrogate keeps its hyper-parameters and is only conditioned on the
+# new data; a fit is due once the data has grown by this fraction since the last.
+_REFIT_FRACTION = 0.0
+# A warm-started fit tracks the optimum between consecutive fits; a random
+# restart every few fits escapes a local optimum of the marginal likelihood.
 _RESTART_EVERY = 5
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 @functools.cache
@@ -51,25 +60,6 @@ def _check_real(name, value, low):
         raise ValueError(
             f"{name} must be a finite real number >= {low}, got {value!r}."
         )
-
-
-def _utility(name, mean, std, best, xi, kappa, grad_mean=None, grad_std=None):
-    """Acquisition value to maximise (and its gradient given mean/std gradients)."""
-    if name == "lcb":
-        value = kappa * std - mean
-        if grad_mean is None:
-            return value
-        return value, kappa * grad_std - grad_mean
-    improvement = best - mean - xi
-    z = improvement / std
-    cdf, pdf = ndtr(z), _INV_SQRT_2PI * np.exp(-0.5 * z * z)
-    if name == "ei":
-        value, d_mean, d_std = improvement * cdf + std * pdf, -cdf, pdf
-    else:  # "pi"
-        value, d_mean, d_std = cdf, -pdf / std, -pdf * z / std
-    if grad_mean is None:
-        return value
-    return value, d_mean[:, None] * grad_mean + d_std[:, None] * grad_std
 
 
 class GPOptimizer(BaseOptimizer):
@@ -165,7 +155,7 @@ class GPOptimizer(BaseOptimizer):
             raise ValueError(
                 f"n_initial_points must be an int >= 1 or None, got {n_initial_points!r}."
             )
-        _check_choice("acquisition", acquisition, _ACQUISITIONS)
+        _check_choice("acquisition", acquisition, ACQUISITIONS)
         _check_choice("lie", lie, _LIES)
         _check_real("xi", xi, 0.0)
         _check_real("kappa", kappa, 0.0)
@@ -179,25 +169,38 @@ class GPOptimizer(BaseOptimizer):
         )
         self._build_encoding()
         self.gp_ = None
-        self.hedge_gains_ = np.zeros(len(_HEDGE_PORTFOLIO))
+        self.hedge_gains_ = np.zeros(len(PORTFOLIO))
         self._hedge_nominees = []
+        self.trust_region_ = TrustRegion(self.n_dims)
         self._n_fitted = 0
         self._n_fits = 0
+        self._n_at_fit = 0  # told points at the last hyper-parameter fit
+        self._n_proposed = 0
+        self._local_theta = None
 
     # -- encoding -----------------------------------------------------------------
     def _build_encoding(self):
-        """Columns of the GP input and the length-scale group of each."""
+        """Columns of the GP input, the length-scale group of each, and of each axis."""
         groups, self._continuous_axes, self._continuous_columns = [], [], []
+        self._numeric_columns = []  # continuous and ordinal: the warpable ones
+        self._axis_group = np.full(self.n_dims, -1)
         for j, coord in enumerate(self.coordinates):
             if coord.is_discrete and coord.n_levels == 1:
                 continue  # a constant axis carries no information
             group = groups[-1] + 1 if groups else 0
+            self._axis_group[j] = group
             width = coord.n_levels if coord.kind == CATEGORICAL else 1
             if coord.kind == CONTINUOUS:
                 self._continuous_axes.append(j)
                 self._continuous_columns.append(len(groups))
+            if coord.kind != CATEGORICAL:
+                self._numeric_columns.append(len(groups))
             groups.extend([group] * width)
         self._groups = np.array(groups, dtype=int)
+
+    def _new_gp(self):
+        warped = self._numeric_columns if _INPUT_WARPING else ()
+        return GaussianProcess(self._groups, warped=warped)
 
     def _encode(self, points):
         columns = []
@@ -213,38 +216,38 @@ class GPOptimizer(BaseOptimizer):
         return np.hstack(columns)
 
     # -- surrogate -------------------------------------------------------------------
-    def _targets(self):
-        """Told values imputed, warped and standardised for the GP."""
-        y = self.y_.copy()
-        finite = np.isfinite(y)
-        # A failed evaluation counts as the worst success: the surrogate then
-        # steers away from its neighbourhood without inventing a scale for it.
-        y[~finite] = y[finite].max()
-        if np.ptp(y) > 0:
-            # Scores are often heavy-tailed (a few awful configurations); a
-            # Yeo-Johnson warp makes them look Gaussian to the GP. Measured on
-            # 10 seeds x 30 evaluations, it lowered mean regret on Branin
-            # (0.043 -> 0.015) and Hartmann-6 (0.29 -> 0.26); log and rank
-            # warps were worse than no warp.
-            y = (y - y.mean()) / y.std()
-            with np.errstate(all="ignore"):
-                warped = yeojohnson(y)[0]
-            if np.all(np.isfinite(warped)) and np.ptp(warped) > 0:
-                y = warped  # an extreme fitted lambda can overflow; keep y then
-        std = y.std()
-        return (y - y.mean()) / (std if std > 0 else 1.0)
+    def _observe(self, points, values):
+        """Count the tell as a success or failure of the trust region."""
+        told = self.y_[np.isfinite(self.y_)]
+        before = self.y_[: len(self.y_) - len(values)]
+        before = before[np.isfinite(before)]
+        if len(before) and len(told):
+            self.trust_region_.update(before.min(), told.min(), np.ptp(told))
 
     def _fit(self):
-        """Refit the surrogate if points were told since the last fit."""
-        if self._n_fitted == len(self.y_) and self.gp_ is not None:
+        """Refit the surrogate if points were told since the last fit.
+
+        The hyper-parameters are refitted when the data has grown by
+        ``_REFIT_FRACTION`` since they were last fitted; in between, the
+        surrogate is conditioned on the new data with the ones it has.
+        """
+        n_told = len(self.y_)
+        if self._n_fitted == n_told and self.gp_ is not None:
             return
-        Z, y = self._encode(self.X_), self._targets()
-        previous = None if self.gp_ is None else self.gp_.theta_
-        gp = GaussianProcess(self._groups)
-        restarts = 2 if previous is None else int(self._n_fits % _RESTART_EVERY == 0)
-        gp.fit(Z, y, self.rng, theta0=previous, n_restarts=restarts)
+        Z, y = self._encode(self.X_), warp_values(self.y_)
+        due = self.gp_ is None or n_told - self._n_at_fit >= max(
+            1, int(_REFIT_FRACTION * n_told)
+        )
+        if due:
+            previous = None if self.gp_ is None else self.gp_.theta_
+            gp = self._new_gp()
+            restarts = 2 if previous is None else int(self._n_fits % _RESTART_EVERY == 0)
+            gp.fit(Z, y, self.rng, theta0=previous, n_restarts=restarts)
+            self._n_at_fit, self._n_fits = n_told, self._n_fits + 1
+        else:
+            gp = self.gp_.condition(Z, y)
         self.gp_, self._y_train = gp, y
-        self._n_fitted, self._n_fits = len(self.y_), self._n_fits + 1
+        self._n_fitted = n_told
         if self._hedge_nominees:
             # GP-Hedge: reward each acquisition by how good the refitted
             # surrogate now thinks its earlier nominees are.
@@ -276,55 +279,120 @@ class GPOptimizer(BaseOptimizer):
 
     def _propose_with_surrogate(self, n_points):
         self._fit()
-        gp, y = self.gp_, self._y_train
-        Z_train = self._encode(self.X_)
-        lie = {"min": y.min(), "mean": y.mean(), "max": y.max()}[self.lie]
+        models = {"global": (self.gp_, self.X_, self._y_train)}
+        candidates, low, high, in_region = self._candidates()
+        pools = {"global": (candidates, low, high)}
+        if _LOCAL_EVERY:
+            models["local"] = self._local_model()
+            pools["local"] = (candidates[in_region], low[in_region], high[in_region])
         fantasies = list(self._pending.values())
-        candidates = self._candidates()
-        best = y.min()
         chosen, taken = [], set()
         for _ in range(n_points):
+            self._n_proposed += 1
+            use_local = _LOCAL_EVERY and self._n_proposed % _LOCAL_EVERY == 0
+            kind = "local" if use_local else "global"
+            gp, X, y = models[kind]
             if fantasies:
+                lie = {"min": y.min(), "mean": y.mean(), "max": y.max()}[self.lie]
                 gp.condition(
-                    np.vstack([Z_train, self._encode(np.array(fantasies))]),
+                    self._encode(np.vstack([X, np.array(fantasies)])),
                     np.concatenate([y, np.full(len(fantasies), lie)]),
                 )
-            point = self._next_point(candidates, best, taken)
+            point = self._next_point(gp, *pools[kind], y.min(), taken)
+            if point is None and kind == "local":
+                point = self._next_point(
+                    *models["global"][:1], *pools["global"], self._y_train.min(), taken
+                )
             if point is None:
                 break
             chosen.append(point)
             fantasies.append(point)
             taken.add(self._key(point))
-        if len(fantasies) > 0:
-            gp.condition(Z_train, y)  # leave gp_ describing real observations only
+        for gp, X, y in models.values():
+            gp.condition(self._encode(X), y)  # describe real observations only
         return np.reshape(np.array(chosen), (-1, self.n_dims))
 
-    def _candidates(self):
-        """Uniform points plus perturbations of the best observed points, snapped."""
-        uniform = self.rng.random((_N_UNIFORM_CANDIDATES, self.n_dims))
-        y = np.where(np.isfinite(self.y_), self.y_, np.inf)
-        top = self.X_[np.argsort(y, kind="stable")[:_N_BEST_PERTURBED]]
-        local = np.repeat(top, _N_PERTURBATIONS, axis=0)
-        # Log-uniform step sizes from 0.3% to 30% of the range: fine and coarse refinements.
-        scale = 10.0 ** self.rng.uniform(-2.5, -0.5, size=(len(local), 1))
-        local = local + scale * self.rng.standard_normal(local.shape)
-        # A discrete axis keeps its level, or (with probability 1 / n_dims)
-        # jumps to a random one: small steps would snap back to the same level.
-        redraw = self.rng.random(local.shape) < 1.0 / self.n_dims
-        centres = np.repeat(top, _N_PERTURBATIONS, axis=0)
-        for j, coord in enumerate(self.coordinates):
-            if coord.is_discrete:
-                local[:, j] = np.where(
-                    redraw[:, j], self.rng.random(len(local)), centres[:, j]
-                )
-        return snap(np.vstack([uniform, local]), self.coordinates)
+    def _length_scales_per_axis(self):
+        scales = np.full(self.n_dims, np.nan)
+        known = self._axis_group >= 0
+        scales[known] = self.gp_.length_scales_[self._axis_group[known]]
+        return scales
 
-    def _next_point(self, candidates, best, taken):
+    def _local_model(self):
+        """A GP of the told points in the trust region, with its own warp.
+
+        Inside a good basin the differences that matter are a small part of
+        the spread of all told values, which the global surrogate reads as
+        noise; refitted to the points near the incumbent alone, they become
+        its signal. Holds at least ``max(8, 2 * n_dims + 2)`` points: the
+        nearest ones if the region holds fewer.
+        """
+        centre = self.X_[self.best_index_]
+        half = self.trust_region_.half_widths(
+            self._length_scales_per_axis(), self.coordinates
+        )
+        offset = np.abs(self.X_ - centre) / np.maximum(half, 1e-12)
+        for j, coord in enumerate(self.coordinates):
+            if coord.kind == CATEGORICAL:
+                offset[:, j] = (
+                    levels(self.X_, j, self.coordinates)
+                    != levels(centre, j, self.coordinates)
+                ).astype(float)
+        distance = offset.max(axis=1)
+        n_min = min(len(distance), max(8, 2 * self.n_dims + 2))
+        inside = np.flatnonzero(distance <= 1.0)
+        if len(inside) < n_min:
+            inside = np.argsort(distance, kind="stable")[:n_min]
+        X, y = self.X_[inside], warp_values(self.y_[inside])
+        gp = self._new_gp()
+        gp.fit(self._encode(X), y, self.rng, theta0=self._local_theta, n_restarts=0)
+        self._local_theta = gp.theta_
+        return gp, X, y
+
+    def _candidates(self):
+        """Snapped candidates, the box each may be polished in, and which are local.
+
+        Uniform draws over the cube (their box is the cube) and draws from the
+        trust region around the best told point (their box is the region).
+        """
+        parts, lows, highs, local = [], [], [], []
+        if _SEARCH in ("global", "both"):
+            parts.append(self.rng.random((_N_UNIFORM_CANDIDATES, self.n_dims)))
+            lows.append(np.zeros_like(parts[-1]))
+            highs.append(np.ones_like(parts[-1]))
+            local.append(np.zeros(len(parts[-1]), dtype=bool))
+        if _SEARCH in ("local", "both") or _LOCAL_EVERY:
+            region = self.trust_region_
+            half = region.half_widths(self._length_scales_per_axis(), self.coordinates)
+            draws, low, high = region.sample(
+                self.X_[self.best_index_], half, self.coordinates,
+                _N_REGION_CANDIDATES, self.rng,
+            )
+            parts.append(draws)
+            lows.append(np.broadcast_to(low, draws.shape))
+            highs.append(np.broadcast_to(high, draws.shape))
+            local.append(np.full(len(draws), _SEARCH in ("local", "both")))
+            if _SEARCH == "global":
+                local[-1][:] = True
+        in_region = np.concatenate(local)
+        return (
+            snap(np.vstack(parts), self.coordinates),
+            np.vstack(lows),
+            np.vstack(highs),
+            in_region,
+        )
+
+    def _next_point(self, gp, candidates, low, high, best, taken):
         """Best unseen point under the acquisition (a hedge picks one by its gains)."""
+        if self.acquisition == "mace":
+            return self._pareto_pick(gp, candidates, best, taken)
         if self.acquisition != "hedge":
-            return self._maximise(self.acquisition, candidates, best, taken)
+            return self._maximise(
+                gp, self.acquisition, candidates, low, high, best, taken
+            )
         nominees = [
-            self._maximise(name, candidates, best, taken) for name in _HEDGE_PORTFOLIO
+            self._maximise(gp, name, candidates, low, high, best, taken)
+            for name in PORTFOLIO
         ]
         if nominees[0] is None:
             return None
@@ -333,12 +401,31 @@ class GPOptimizer(BaseOptimizer):
         self._hedge_nominees.append(np.array(nominees))
         return nominees[self.rng.choice(len(nominees), p=probs)]
 
-    def _maximise(self, name, candidates, best, taken):
-        gp = self.gp_
+    def _unseen(self, points, taken):
+        return np.array(
+            [
+                (key := self._key(p)) not in taken and key not in self._seen
+                for p in points
+            ],
+            dtype=bool,
+        )
+
+    def _pareto_pick(self, gp, candidates, best, taken):
+        """MACE (HEBO): a random point of the Pareto front of EI, PI and LCB."""
+        fresh = candidates[self._unseen(candidates, taken)]
+        if not len(fresh):
+            return None
+        mean, std = gp.predict(self._encode(fresh), return_std=True)
+        front = np.flatnonzero(
+            pareto_front(portfolio(mean, std, best, self.xi, self.kappa))
+        )
+        return fresh[self.rng.choice(front)]
+
+    def _maximise(self, gp, name, candidates, low, high, best, taken):
         mean, std = gp.predict(self._encode(candidates), return_std=True)
-        utility = _utility(name, mean, std, best, self.xi, self.kappa)
+        values = utility(name, mean, std, best, self.xi, self.kappa)
         starts = []
-        for i in np.argsort(-utility, kind="stable"):
+        for i in np.argsort(-values, kind="stable"):
             key = self._key(candidates[i])
             if key not in taken and key not in self._seen:
                 starts.append(i)
@@ -346,10 +433,13 @@ class GPOptimizer(BaseOptimizer):
                     break
         if not starts:
             return None
-        pool, pool_utility = candidates[starts], utility[starts]
+        pool, pool_values = candidates[starts], values[starts]
         if self._continuous_axes:
-            polished = snap(self._polish(name, pool, best), self.coordinates)
-            polished_utility = _utility(
+            polished = snap(
+                self._polish(gp, name, pool, low[starts], high[starts], best),
+                self.coordinates,
+            )
+            polished_values = utility(
                 name,
                 *gp.predict(self._encode(polished), True),
                 best,
@@ -357,18 +447,19 @@ class GPOptimizer(BaseOptimizer):
                 self.kappa,
             )
             pool = np.vstack([polished, pool])
-            pool_utility = np.concatenate([polished_utility, pool_utility])
-        for i in np.argsort(-pool_utility, kind="stable"):
+            pool_values = np.concatenate([polished_values, pool_values])
+        for i in np.argsort(-pool_values, kind="stable"):
             key = self._key(pool[i])
             if key not in taken and key not in self._seen:
                 return pool[i]
         return None
 
-    def _polish(self, name, starts, best):
+    def _polish(self, gp, name, starts, low, high, best):
         """L-BFGS-B on the continuous axes of all starts at once (discrete fixed).
 
         The starts are independent, so maximising the sum of their utilities is
-        the same as maximising each, at the cost of one scipy call.
+        the same as maximising each, at the cost of one scipy call. Each start
+        stays in its own box.
         """
         axes, columns = self._continuous_axes, self._continuous_columns
         shape = (len(starts), len(axes))
@@ -376,20 +467,21 @@ class GPOptimizer(BaseOptimizer):
         def negative_utility(flat):
             points = starts.copy()
             points[:, axes] = flat.reshape(shape)
-            mean, std, grad_mean, grad_std = self.gp_.predict(
+            mean, std, grad_mean, grad_std = gp.predict(
                 self._encode(points), grad_columns=columns
             )
-            value, grad = _utility(
+            value, grad = utility(
                 name, mean, std, best, self.xi, self.kappa, grad_mean, grad_std
             )
             return -value.sum(), -grad.ravel()
 
+        bounds = np.column_stack([low[:, axes].ravel(), high[:, axes].ravel()])
         result = minimize(
             negative_utility,
-            starts[:, axes].ravel(),
+            np.clip(starts[:, axes].ravel(), bounds[:, 0], bounds[:, 1]),
             jac=True,
             method="L-BFGS-B",
-            bounds=[(0.0, 1.0)] * (shape[0] * shape[1]),
+            bounds=bounds,
             options={"maxiter": 50},
         )
         polished = starts.copy()
