@@ -46,6 +46,11 @@ _LOG_LENGTH_SCALE_PRIOR = (math.log(0.5), 1.5)
 _LOG_WARP_BOUNDS = (math.log(0.2), math.log(5.0))
 _LOG_WARP_PRIOR_SD = 0.75
 _WARP_EPS = 1e-6
+# L-BFGS-B stopping rule of the hyper-parameter fit. Its defaults polish the
+# marginal likelihood to 1e-9; stopping at 1e-6 (relative) or a projected
+# gradient of 1e-3 changed the log marginal likelihood by < 0.01 on 30-100
+# points and took a third fewer iterations.
+_FIT_TOLERANCES = {"ftol": 1e-6, "gtol": 1e-3}
 
 
 def _matern52(r):
@@ -212,13 +217,17 @@ class GaussianProcess:
         """
         n = len(y)
         amplitude, length_scales, noise = self._unpack(theta)
+        inv_l2 = 1.0 / length_scales**2
         if self.n_warped:
             Zw, (d_log_a, d_log_b, _) = self._warp(Z, theta)
-            sq_dists = sq_dists.copy()
-            for k, (col, g) in enumerate(zip(self.warped, self._warped_groups, strict=True)):
-                sq_dists[:, g] = ((Zw[:, col, None] - Zw[None, :, col]) ** 2).ravel()
-        inv_l2 = 1.0 / length_scales**2
-        r = np.sqrt(sq_dists @ inv_l2).reshape(n, n)
+            warped = Zw[:, self.warped]
+            warped_sq = ((warped[:, None, :] - warped[None, :, :]) ** 2).reshape(n * n, -1)
+            fixed_inv_l2 = inv_l2.copy()
+            fixed_inv_l2[self._warped_groups] = 0.0
+            r2 = sq_dists @ fixed_inv_l2 + warped_sq @ inv_l2[self._warped_groups]
+        else:
+            r2 = sq_dists @ inv_l2
+        r = np.sqrt(r2).reshape(n, n)
         m, dm = _matern52(r)
         K = amplitude * m
         K[np.diag_indices_from(K)] += noise + _JITTER
@@ -240,8 +249,12 @@ class GaussianProcess:
         W_dm = W * dm
         grad = np.empty_like(theta)
         grad[0] = 0.5 * amplitude * np.vdot(W, m)
-        grad[1 : 1 + self.n_groups] = 0.5 * amplitude * (W_dm.ravel() @ sq_dists) * inv_l2
+        W_dm_flat = W_dm.ravel()
+        grad[1 : 1 + self.n_groups] = 0.5 * amplitude * (W_dm_flat @ sq_dists) * inv_l2
         if self.n_warped:
+            grad[1 + self._warped_groups] = (
+                0.5 * amplitude * (W_dm_flat @ warped_sq) * inv_l2[self._warped_groups]
+            )
             # dK/dw = -amplitude * dm * (z_i - z_k) * (dz_i - dz_k) / l^2
             start = 1 + self.n_groups
             for k, (col, g) in enumerate(zip(self.warped, self._warped_groups, strict=True)):
@@ -276,7 +289,7 @@ class GaussianProcess:
                 jac=True,
                 method="L-BFGS-B",
                 bounds=bounds,
-                options={"maxiter": max_iter},
+                options={"maxiter": max_iter, **_FIT_TOLERANCES},
             )
             if best is None or result.fun < best.fun:
                 best = result

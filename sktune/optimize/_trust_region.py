@@ -37,9 +37,6 @@ class TrustRegion:
     ----------
     n_dims : int
         Dimension of the unit cube.
-    batch_size : int
-        Points expected per tell; failures are counted per tell, so a larger
-        batch shrinks the region after fewer tells.
 
     Attributes
     ----------
@@ -49,16 +46,23 @@ class TrustRegion:
         How many times the box shrank below its minimum and was reset.
     """
 
-    def __init__(self, n_dims, batch_size=1):
+    def __init__(self, n_dims):
         self.n_dims = n_dims
-        self.failure_tolerance = math.ceil(max(4.0, n_dims) / max(1, batch_size))
         self.length = _INITIAL_LENGTH
         self.n_restarts = 0
         self._successes = 0
         self._failures = 0
 
-    def update(self, best_before, best_after, spread):
-        """Count one tell as a success or a failure, and resize the box."""
+    def failure_tolerance(self, batch_size=1):
+        """Failed tells in a row that halve the box: ``ceil(max(4, n_dims) / batch)``.
+
+        A tell of a batch counts once, so larger batches shrink the box after
+        fewer tells (TuRBO's rule).
+        """
+        return math.ceil(max(4.0, self.n_dims) / max(1, batch_size))
+
+    def update(self, best_before, best_after, spread, batch_size=1):
+        """Count one tell of ``batch_size`` points as a success or a failure."""
         if not math.isfinite(best_before):
             return  # nothing to compare against yet
         if best_after < best_before - _RELATIVE_IMPROVEMENT * spread:
@@ -68,7 +72,7 @@ class TrustRegion:
         if self._successes >= _SUCCESS_TOLERANCE:
             self.length = min(2.0 * self.length, _MAX_LENGTH)
             self._successes = 0
-        elif self._failures >= self.failure_tolerance:
+        elif self._failures >= self.failure_tolerance(batch_size):
             self.length /= 2.0
             self._failures = 0
         if self.length < _MIN_LENGTH:

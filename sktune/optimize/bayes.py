@@ -21,12 +21,17 @@ _LIES = ("min", "mean", "max")
 _N_UNIFORM_CANDIDATES = 500
 _N_REGION_CANDIDATES = 500
 _N_POLISHED = 3
+_POLISH_ITERATIONS = 50
 # Where the acquisition is maximised: "global" (the uniform draws only), "local"
 # (the trust region only) or "both".
 _SEARCH = "both"
 # Every _LOCAL_EVERY-th proposal (0: none) maximises the acquisition of a local
 # surrogate, fitted to the points in the trust region, over the region alone.
 _LOCAL_EVERY = 0
+# Coordinate ascent of the acquisition over the discrete axes of the best
+# candidate, at most this many sweeps (see _discrete_ascent).
+_DISCRETE_ASCENT = True
+_N_ASCENT_SWEEPS = 2
 # Learn a Kumaraswamy warp of every continuous and ordinal input (HEBO).
 _INPUT_WARPING = False
 # Full hyper-parameter fits are the costliest step of a proposal. Between two
@@ -197,6 +202,10 @@ class GPOptimizer(BaseOptimizer):
                 self._numeric_columns.append(len(groups))
             groups.extend([group] * width)
         self._groups = np.array(groups, dtype=int)
+        self._discrete_axes = [
+            j for j, c in enumerate(self.coordinates) if c.is_discrete and c.n_levels > 1
+        ]
+        self._level_centres = {j: self.coordinates[j].centres for j in self._discrete_axes}
 
     def _new_gp(self):
         warped = self._numeric_columns if _INPUT_WARPING else ()
@@ -222,7 +231,9 @@ class GPOptimizer(BaseOptimizer):
         before = self.y_[: len(self.y_) - len(values)]
         before = before[np.isfinite(before)]
         if len(before) and len(told):
-            self.trust_region_.update(before.min(), told.min(), np.ptp(told))
+            self.trust_region_.update(
+                before.min(), told.min(), np.ptp(told), batch_size=len(values)
+            )
 
     def _fit(self):
         """Refit the surrogate if points were told since the last fit.
@@ -308,8 +319,9 @@ class GPOptimizer(BaseOptimizer):
             chosen.append(point)
             fantasies.append(point)
             taken.add(self._key(point))
-        for gp, X, y in models.values():
-            gp.condition(self._encode(X), y)  # describe real observations only
+        if fantasies:
+            for gp, X, y in models.values():
+                gp.condition(self._encode(X), y)  # describe real observations only
         return np.reshape(np.array(chosen), (-1, self.n_dims))
 
     def _length_scales_per_axis(self):
@@ -374,6 +386,25 @@ class GPOptimizer(BaseOptimizer):
             local.append(np.full(len(draws), _SEARCH in ("local", "both")))
             if _SEARCH == "global":
                 local[-1][:] = True
+        if _SEARCH == "perturb":
+            # The former scheme: 1000 uniform draws and 60 perturbations of each
+            # of the 5 best points, at log-uniform scales from 0.3% to 30%.
+            uniform = self.rng.random((1000, self.n_dims))
+            y = np.where(np.isfinite(self.y_), self.y_, np.inf)
+            top = self.X_[np.argsort(y, kind="stable")[:5]]
+            centres = np.repeat(top, 60, axis=0)
+            scale = 10.0 ** self.rng.uniform(-2.5, -0.5, size=(len(centres), 1))
+            near = centres + scale * self.rng.standard_normal(centres.shape)
+            redraw = self.rng.random(near.shape) < 1.0 / self.n_dims
+            for j, coord in enumerate(self.coordinates):
+                if coord.is_discrete:
+                    near[:, j] = np.where(
+                        redraw[:, j], self.rng.random(len(near)), centres[:, j]
+                    )
+            parts = [uniform, near]
+            lows = [np.zeros((1300, self.n_dims))]
+            highs = [np.ones((1300, self.n_dims))]
+            local = [np.zeros(1000, dtype=bool), np.ones(300, dtype=bool)]
         in_region = np.concatenate(local)
         return (
             snap(np.vstack(parts), self.coordinates),
@@ -448,11 +479,52 @@ class GPOptimizer(BaseOptimizer):
             )
             pool = np.vstack([polished, pool])
             pool_values = np.concatenate([polished_values, pool_values])
+        if _DISCRETE_ASCENT and self._discrete_axes:
+            climbed = self._discrete_ascent(
+                gp, name, pool[np.argmax(pool_values)], best, taken
+            )
+            if climbed is not None:
+                pool = np.vstack([climbed[0], pool])
+                pool_values = np.concatenate([[climbed[1]], pool_values])
         for i in np.argsort(-pool_values, kind="stable"):
             key = self._key(pool[i])
             if key not in taken and key not in self._seen:
                 return pool[i]
         return None
+
+    def _discrete_ascent(self, gp, name, point, best, taken):
+        """Coordinate ascent of the acquisition over the discrete axes of ``point``.
+
+        Each sweep tries every level of each discrete axis in turn, the others
+        fixed, and keeps the best unseen one. Random and local candidates seldom
+        pair a good region of the continuous axes with a category the
+        incumbent does not have, so without this the search keeps the
+        categories of its first good point.
+        """
+        current = point.copy()
+        value = None
+        for _ in range(_N_ASCENT_SWEEPS):
+            moved = False
+            for j in self._discrete_axes:
+                variants = np.repeat(current[None, :], len(self._level_centres[j]), 0)
+                variants[:, j] = self._level_centres[j]
+                values = utility(
+                    name,
+                    *gp.predict(self._encode(variants), True),
+                    best,
+                    self.xi,
+                    self.kappa,
+                )
+                fresh = self._unseen(variants, taken)
+                if not fresh.any():
+                    continue
+                k = np.flatnonzero(fresh)[np.argmax(values[fresh])]
+                if value is None or values[k] > value:
+                    moved = moved or variants[k, j] != current[j]
+                    current, value = variants[k], values[k]
+            if not moved:
+                break
+        return None if value is None else (current, value)
 
     def _polish(self, gp, name, starts, low, high, best):
         """L-BFGS-B on the continuous axes of all starts at once (discrete fixed).
@@ -482,7 +554,7 @@ class GPOptimizer(BaseOptimizer):
             jac=True,
             method="L-BFGS-B",
             bounds=bounds,
-            options={"maxiter": 50},
+            options={"maxiter": _POLISH_ITERATIONS},
         )
         polished = starts.copy()
         polished[:, axes] = result.x.reshape(shape)

@@ -82,7 +82,7 @@ def test_portfolio_columns_are_ei_pi_lcb():
 # -- trust region --------------------------------------------------------------------
 def test_region_doubles_after_three_successes_and_halves_after_failures():
     region = TrustRegion(n_dims=2)
-    assert region.failure_tolerance == 4
+    assert region.failure_tolerance() == 4
     for _ in range(3):
         region.update(best_before=1.0, best_after=0.5, spread=1.0)
     assert region.length == pytest.approx(1.6)
@@ -103,7 +103,11 @@ def test_region_resets_when_it_becomes_too_small():
 
 
 def test_batches_shrink_the_region_after_fewer_tells():
-    assert TrustRegion(n_dims=8, batch_size=4).failure_tolerance == 2
+    region = TrustRegion(n_dims=8)
+    assert region.failure_tolerance(batch_size=4) == 2
+    for _ in range(2):
+        region.update(best_before=0.0, best_after=0.0, spread=1.0, batch_size=4)
+    assert region.length == pytest.approx(0.4)
 
 
 def test_half_widths_follow_length_scales_and_cover_a_discrete_level():
