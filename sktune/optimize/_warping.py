@@ -18,7 +18,7 @@ from scipy.optimize import minimize_scalar
 _CLIP_QUANTILE = None
 # The warped values are shifted so that this quantile of them is 0, the prior
 # mean of the (zero-mean) surrogate; None keeps their mean at 0.
-_PRIOR_MEAN_QUANTILE = None
+_PRIOR_MEAN_QUANTILE = 1.0
 # Yeo-Johnson exponents searched; the inputs are standardised first, so powers
 # in this range cannot overflow.
 _LAMBDA_BOUNDS = (-5.0, 5.0)
@@ -67,6 +67,11 @@ def yeo_johnson(y):
 
 
 def _standardised(y):
+    # Dividing by the largest magnitude first keeps the variance finite for
+    # values near the float limit; standardising is scale-free otherwise.
+    largest = np.abs(y).max() if len(y) else 0.0
+    if largest > 0:
+        y = y / largest
     std = y.std()
     return (y - y.mean()) / (std if std > 0 else 1.0)
 

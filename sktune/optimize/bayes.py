@@ -30,14 +30,18 @@ _SEARCH = "both"
 _LOCAL_EVERY = 0
 # Coordinate ascent of the acquisition over the discrete axes of the best
 # candidate, at most this many sweeps (see _discrete_ascent).
-_DISCRETE_ASCENT = True
+_DISCRETE_ASCENT = False
 _N_ASCENT_SWEEPS = 2
+# For the ablation benchmark: an acquisition used whatever is asked (None: off).
+_FORCE_ACQUISITION = None
+# Every _RANDOM_EVERY-th sequential proposal (0: none) is a quasi-random point.
+_RANDOM_EVERY = 0
 # Learn a Kumaraswamy warp of every continuous and ordinal input (HEBO).
-_INPUT_WARPING = False
+_INPUT_WARPING = True
 # Full hyper-parameter fits are the costliest step of a proposal. Between two
 # fits the surrogate keeps its hyper-parameters and is only conditioned on the
 # new data; a fit is due once the data has grown by this fraction since the last.
-_REFIT_FRACTION = 0.0
+_REFIT_FRACTION = 0.1
 # A warm-started fit tracks the optimum between consecutive fits; a random
 # restart every few fits escapes a local optimum of the marginal likelihood.
 _RESTART_EVERY = 5
@@ -161,6 +165,7 @@ class GPOptimizer(BaseOptimizer):
                 f"n_initial_points must be an int >= 1 or None, got {n_initial_points!r}."
             )
         _check_choice("acquisition", acquisition, ACQUISITIONS)
+        acquisition = _FORCE_ACQUISITION or acquisition
         _check_choice("lie", lie, _LIES)
         _check_real("xi", xi, 0.0)
         _check_real("kappa", kappa, 0.0)
@@ -282,6 +287,8 @@ class GPOptimizer(BaseOptimizer):
         n_finite = int(np.isfinite(self.y_).sum())
         if n_finite < self.n_initial_points_ or len(self._groups) == 0:
             return np.empty((0, self.n_dims))  # the base fills with Sobol points
+        if _RANDOM_EVERY and n_points == 1 and (len(self.y_) + 1) % _RANDOM_EVERY == 0:
+            return np.empty((0, self.n_dims))
         # The matrices are at most a few hundred wide, too small for threaded
         # BLAS to pay off; on a machine busy with CV workers, OpenBLAS's
         # spinning threads made a proposal 10-30x slower in our benchmark.

@@ -24,7 +24,9 @@ def test_warp_makes_a_heavy_tail_gaussian_and_keeps_the_order():
     rng = np.random.default_rng(1)
     values = np.exp(3 * rng.standard_normal(200))  # a few awful configurations
     warped = warp_values(values)
-    assert abs(warped.mean()) < 1e-9 and abs(warped.std() - 1) < 1e-9
+    # Unit spread, shifted so that the worst value is 0: the surrogate's prior
+    # mean, so that unexplored regions are expected to be poor.
+    assert abs(warped.std() - 1) < 1e-9 and warped.max() == 0.0
     assert np.array_equal(np.argsort(warped), np.argsort(values))
     # Raw standardised values put most points in a sliver; the warp spreads them.
     raw = (values - values.mean()) / values.std()
@@ -35,6 +37,8 @@ def test_warp_gives_failures_the_worst_value_and_survives_constants():
     warped = warp_values([3.0, np.nan, 1.0, 2.0])
     assert warped[1] == warped.max() == warped[0]
     np.testing.assert_array_equal(warp_values([2.0, 2.0, np.nan]), 0.0)
+    extreme = warp_values([1e300, -1e300, 0.0])
+    assert np.isfinite(extreme).all() and np.array_equal(np.argsort(extreme), [1, 2, 0])
 
 
 # -- acquisition functions ---------------------------------------------------------------
