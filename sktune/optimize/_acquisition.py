@@ -11,8 +11,8 @@ import math
 import numpy as np
 from scipy.special import ndtr
 
-ACQUISITIONS = ("ei", "lcb", "pi", "hedge", "mace")
-# The three acquisitions that "hedge" and "mace" combine, in this order.
+ACQUISITIONS = ("ei", "lcb", "pi", "hedge")
+# The three acquisitions that "hedge" combines, in this order.
 PORTFOLIO = ("ei", "pi", "lcb")
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -34,31 +34,3 @@ def utility(name, mean, std, best, xi, kappa, grad_mean=None, grad_std=None):
     if grad_mean is None:
         return value
     return value, d_mean[:, None] * grad_mean + d_std[:, None] * grad_std
-
-
-def portfolio(mean, std, best, xi, kappa):
-    """The values of EI, PI and LCB side by side, shape ``(n_points, 3)``."""
-    return np.column_stack(
-        [utility(name, mean, std, best, xi, kappa) for name in PORTFOLIO]
-    )
-
-
-def pareto_front(values):
-    """Mask of the rows of ``values`` that no other row dominates (all maximised).
-
-    Row ``a`` dominates row ``b`` when it is at least as large in every column
-    and larger in one. Equal rows do not dominate each other, so both stay.
-    """
-    values = np.asarray(values, dtype=float)
-    # In descending lexicographic order, a row's dominators all come before it.
-    order = np.lexsort(-values.T[::-1])
-    front = np.zeros(len(values), dtype=bool)
-    kept = np.empty_like(values)
-    n_kept = 0
-    for i in order:
-        row, previous = values[i], kept[:n_kept]
-        if not np.any(np.all(previous >= row, axis=1) & np.any(previous > row, axis=1)):
-            front[i] = True
-            kept[n_kept] = row
-            n_kept += 1
-    return front

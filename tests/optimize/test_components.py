@@ -5,7 +5,7 @@ import pytest
 from scipy.optimize import approx_fprime
 from scipy.stats import yeojohnson
 
-from sktune.optimize._acquisition import pareto_front, portfolio, utility
+from sktune.optimize._acquisition import utility
 from sktune.optimize._base import CATEGORICAL, CONTINUOUS, ORDINAL, Coordinate
 from sktune.optimize._trust_region import TrustRegion
 from sktune.optimize._warping import warp_values, yeo_johnson
@@ -59,28 +59,6 @@ def test_acquisition_gradient_matches_finite_differences(name):
         for xi in x
     ]
     np.testing.assert_allclose(analytic[:, 0], numeric, rtol=1e-4, atol=1e-6)
-
-
-def test_pareto_front_is_the_set_of_non_dominated_rows():
-    rng = np.random.default_rng(0)
-    values = rng.random((300, 3))
-    values[7] = values[5]  # equal rows do not dominate each other
-    front = pareto_front(values)
-    brute = [
-        not any(np.all(v >= values[i]) and np.any(v > values[i]) for v in values)
-        for i in range(len(values))
-    ]
-    np.testing.assert_array_equal(front, brute)
-    assert front[5] == front[7]
-
-
-def test_portfolio_columns_are_ei_pi_lcb():
-    mean, std = np.array([0.0, -1.0]), np.array([1.0, 0.5])
-    table = portfolio(mean, std, -0.5, 0.01, 2.0)
-    for column, name in enumerate(["ei", "pi", "lcb"]):
-        np.testing.assert_array_equal(
-            table[:, column], utility(name, mean, std, -0.5, 0.01, 2.0)
-        )
 
 
 # -- trust region --------------------------------------------------------------------
