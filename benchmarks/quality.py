@@ -48,6 +48,7 @@ import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import importlib  # noqa: E402
 import io  # noqa: E402
+import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 import random  # noqa: E402
 import shlex  # noqa: E402
@@ -374,7 +375,7 @@ def _parse_args(argv):
         help="candidates per proposal for " + ", ".join(sorted(BATCHED)) + " (default 1)",
     )
     parser.add_argument(
-        "--save", default=None, help="write every raw best score to this JSON file"
+        "--save", default=None, help="write the raw results to this JSON file"
     )
     parser.add_argument(
         "--quick",
@@ -585,22 +586,69 @@ def _time_table(methods, seconds, candidates, proposing):
     return _markdown(header, rows)
 
 
-def _save(path, args, scores):
-    import json
-
+def _save(path, args, results):
+    """Write one run's raw results, for ``--merge``."""
+    scores, errors, seconds, candidates, proposing, total = results
     record = {
         "command": sys.argv,
+        "versions": _versions(),
+        "seeds": args.seeds,
         "n_iter": args.n_iter,
         "n_points": args.n_points,
-        "scores": {f"{m}|{p}": list(map(float, v)) for (m, p), v in scores.items()},
+        "methods": args.method_list,
+        "problems": [p.name for p in args.problem_list],
+        "scores": {f"{m}|{p}": [float(x) for x in v] for (m, p), v in scores.items()},
+        "errors": {f"{m}|{p}": e for (m, p), e in errors.items()},
+        "seconds": seconds,
+        "candidates": candidates,
+        "proposing": proposing,
+        "total": total,
     }
     Path(path).write_text(json.dumps(record, indent=1))
 
 
+def _merge(paths):
+    """Results of runs over disjoint problems (same methods, seeds and budget).
+
+    A long benchmark can run as a few processes over parts of the problems,
+    each with every method, and be reported as one: each problem's methods
+    still ran interleaved in one process, so the time ratios hold per problem.
+    """
+    records = [json.loads(Path(p).read_text()) for p in paths]
+    first = records[0]
+    for key in ("seeds", "n_iter", "n_points", "methods"):
+        if any(r[key] != first[key] for r in records):
+            raise SystemExit(f"--merge: the runs differ in {key}; merge like with like.")
+    problems = [p for r in records for p in r["problems"]]
+    if len(set(problems)) != len(problems):
+        raise SystemExit("--merge: a problem appears in two runs.")
+
+    def split(key):
+        return tuple(key.split("|", 1))
+
+    scores = {split(k): v for r in records for k, v in r["scores"].items()}
+    errors = {split(k): v for r in records for k, v in r["errors"].items()}
+    seconds = {m: sum(r["seconds"][m] for r in records) for m in first["methods"]}
+    candidates = {m: [c for r in records for c in r["candidates"][m]] for m in first["methods"]}
+    proposing = {m: [c for r in records for c in r["proposing"][m]] for m in first["methods"]}
+    total = sum(r["total"] for r in records)
+    return first, problems, (scores, errors, seconds, candidates, proposing, total)
+
+
 def main(argv=None):
-    args = _parse_args(sys.argv[1:] if argv is None else argv)
-    command = sys.argv if argv is None else ["benchmarks/quality.py", *argv]
-    print("command: python " + shlex.join(command))
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--merge"]:
+        first, problems, results = _merge(argv[1:])
+        print("command: python " + shlex.join(["benchmarks/quality.py", *argv]))
+        print("merged runs:")
+        for path in argv[1:]:
+            record = json.loads(Path(path).read_text())
+            print("  python " + shlex.join(record["command"]))
+        print(first["versions"])
+        _report(first["methods"], problems, first["seeds"], results)
+        return
+    args = _parse_args(argv)
+    print("command: python " + shlex.join(["benchmarks/quality.py", *argv]))
     print(_versions())
     print(
         f"seeds 0..{args.seeds - 1}, n_iter={args.n_iter}, n_points={args.n_points} "
@@ -611,17 +659,19 @@ def main(argv=None):
     for problem in args.problem_list:
         print(f"  {problem.name}: {problem.description}")
     print(flush=True)
-
-    methods, problems = args.method_list, [p.name for p in args.problem_list]
-    scores, errors, seconds, candidates, proposing, total = run_all(args)
+    results = run_all(args)
     if args.save:
-        _save(args.save, args, scores)
+        _save(args.save, args, results)
+    _report(args.method_list, [p.name for p in args.problem_list], args.seeds, results)
+
+
+def _report(methods, problems, n_seeds, results):
+    scores, errors, seconds, candidates, proposing, total = results
     normalised = normalise(scores, methods, problems)
     quality, suite_means = _quality_table(methods, problems, normalised, errors)
-
     print(
         "\nNormalised best CV score (0 = RandomizedSearchCV's mean, 100 = best of any "
-        f"run; mean of {args.seeds} seeds; mean column ± standard error over seeds; "
+        f"run; mean of {n_seeds} seeds; mean column ± standard error over seeds; "
         "* = some seeds failed)\n"
     )
     print(quality)
