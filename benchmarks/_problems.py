@@ -3,17 +3,19 @@
 Each problem is written the way a ``RandomizedSearchCV`` user writes it:
 ``param_distributions`` made of scipy.stats frozen distributions (``loguniform``,
 ``randint``, ``uniform``) and lists. sktune takes these unchanged. The peers that
-need their own space objects (scikit-optimize, Optuna, sklearn-genetic-opt) get
-an equivalent space from ``to_skopt``/``to_optuna``/``to_sklearn_genetic``:
+need their own space objects (scikit-optimize, Optuna, sklearn-genetic-opt, HEBO)
+get an equivalent space from ``to_skopt``/``to_optuna``/``to_sklearn_genetic``/
+``to_hebo``:
 
 - ``loguniform(a, b)``: skopt ``Real(a, b, prior="log-uniform")``, Optuna
   ``FloatDistribution(a, b, log=True)``, sklearn-genetic-opt
-  ``Continuous(a, b, distribution="log-uniform")``;
-- ``uniform(loc, scale)``: ``Real``/``FloatDistribution``/``Continuous`` on
+  ``Continuous(a, b, distribution="log-uniform")``, HEBO ``pow`` on ``[a, b]``;
+- ``uniform(loc, scale)``: ``Real``/``FloatDistribution``/``Continuous``/``num`` on
   ``[loc, loc + scale]``;
-- ``randint(low, high)``: ``Integer``/``IntDistribution``/``Integer`` on
+- ``randint(low, high)``: ``Integer``/``IntDistribution``/``Integer``/``int`` on
   ``[low, high - 1]``;
-- a list: ``Categorical``/``CategoricalDistribution``/``Categorical`` of its values.
+- a list: ``Categorical``/``CategoricalDistribution``/``Categorical``/``cat`` of
+  its values.
 
 (``randint``'s upper bound is exclusive, the peers' integer bounds inclusive.)
 Every problem has fixed, shuffled CV splits, so all methods and all seeds see
@@ -34,15 +36,19 @@ from sklearn.datasets import (
     make_friedman1,
 )
 from sklearn.ensemble import (
+    AdaBoostClassifier,
     GradientBoostingRegressor,
     HistGradientBoostingClassifier,
     RandomForestClassifier,
 )
 from sklearn.kernel_ridge import KernelRidge
+from sklearn.linear_model import ElasticNet, LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
-from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
+from sklearn.svm import SVC, SVR
+from sklearn.tree import DecisionTreeClassifier
 
 
 @dataclass
@@ -55,14 +61,6 @@ class Problem:
     y: np.ndarray
     cv: Any
     description: str
-
-
-def _stratified(n_splits=3):
-    return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=0)
-
-
-def _kfold(n_splits=3):
-    return KFold(n_splits=n_splits, shuffle=True, random_state=0)
 
 
 def _scaled(X):
@@ -79,133 +77,113 @@ def _digits(n_samples):
     return X, y
 
 
-def make_problems():
-    """The benchmark suite, in table order."""
-    problems = []
-
-    X, y = load_breast_cancer(return_X_y=True)
-    problems.append(
-        Problem(
-            "svc-cancer",
-            SVC(),
-            {
-                "C": loguniform(1e-3, 1e3),
-                "gamma": loguniform(1e-5, 1e1),
-                "kernel": ["rbf", "sigmoid"],
-            },
-            "accuracy",
-            _scaled(X),
-            y,
-            _stratified(),
-            "SVC on breast_cancer (569 x 30, scaled); log-reals + categorical; accuracy",
-        )
-    )
-
-    X, y = load_wine(return_X_y=True)
-    problems.append(
-        Problem(
-            "hgb-wine",
-            HistGradientBoostingClassifier(
-                max_iter=15, early_stopping=False, random_state=0
-            ),
-            {
-                "learning_rate": loguniform(1e-2, 1.0),
-                "max_leaf_nodes": randint(2, 32),
-                "min_samples_leaf": randint(1, 40),
-                "l2_regularization": loguniform(1e-4, 1e1),
-            },
-            "neg_log_loss",
-            X,
-            y,
-            _stratified(),
-            "HistGradientBoosting (15 iter) on wine (178 x 13); reals + integers; log-loss",
-        )
-    )
-
-    X, y = _digits(600)
-    problems.append(
-        Problem(
-            "knn-digits",
-            KNeighborsClassifier(),
-            {
-                "n_neighbors": randint(1, 50),
-                "weights": ["uniform", "distance"],
-                "p": [1, 2],
-            },
-            "accuracy",
-            X,
-            y,
-            _stratified(),
-            "KNN on digits (600-sample stratified subset x 64); integer + categoricals; accuracy",
-        )
-    )
-
-    X, y = make_classification(
-        n_samples=400,
-        n_features=20,
-        n_informative=5,
-        n_redundant=5,
-        flip_y=0.03,
+def _data():
+    """Each data set once, as (X, y, is_classification)."""
+    cancer = load_breast_cancer(return_X_y=True)
+    diabetes = load_diabetes(return_X_y=True)
+    wine = load_wine(return_X_y=True)
+    synth = make_classification(
+        n_samples=400, n_features=20, n_informative=5, n_redundant=5, flip_y=0.03,
         random_state=0,
     )
-    problems.append(
-        Problem(
-            "rf-synth",
-            RandomForestClassifier(n_estimators=15, random_state=0),
-            {
-                "max_depth": randint(1, 20),
-                "max_features": uniform(0.05, 0.9),
-                "min_samples_leaf": randint(1, 30),
-                "criterion": ["gini", "entropy"],
-                "bootstrap": [True, False],
-            },
-            "neg_log_loss",
-            X,
-            y,
-            _stratified(),
-            "RandomForest (15 trees) on make_classification (400 x 20); real + integers + "
-            "categoricals; log-loss",
-        )
-    )
+    return {
+        "cancer": (_scaled(cancer[0]), cancer[1], True),
+        "cancer-raw": (*cancer, True),
+        "wine": (*wine, True),
+        "wine-scaled": (_scaled(wine[0]), wine[1], True),
+        "digits": (*_digits(600), True),
+        "synth": (*synth, True),
+        "diabetes": (_scaled(diabetes[0]), diabetes[1], False),
+        "friedman": (*make_friedman1(n_samples=200, noise=1.0, random_state=0), False),
+    }
 
-    X, y = load_diabetes(return_X_y=True)
-    problems.append(
-        Problem(
-            "kridge-diabetes",
-            KernelRidge(),
-            {
-                "alpha": loguniform(1e-4, 1e1),
-                "gamma": loguniform(1e-4, 1e1),
-                "kernel": ["rbf", "laplacian"],
-            },
-            "neg_mean_squared_error",
-            _scaled(X),
-            y,
-            _kfold(),
-            "KernelRidge on diabetes (442 x 10, scaled); log-reals + categorical; MSE",
-        )
-    )
 
-    X, y = make_friedman1(n_samples=200, noise=1.0, random_state=0)
-    problems.append(
-        Problem(
-            "gbr-friedman",
-            # squared_error only: huber/absolute_error fits are ~4x slower.
-            GradientBoostingRegressor(random_state=0),
-            {
-                "n_estimators": randint(10, 80),
-                "learning_rate": loguniform(1e-2, 1.0),
-                "max_depth": randint(1, 6),
-                "subsample": uniform(0.5, 0.5),
-                "max_features": uniform(0.2, 0.8),
-            },
-            "neg_mean_absolute_error",
-            X,
-            y,
-            _kfold(),
-            "GradientBoostingRegressor on make_friedman1 (200 x 10); integers + reals; MAE",
+# name, estimator, space, scoring, data, description. The families and scorers of
+# bayesmark (the NeurIPS 2020 black-box challenge's harness): SVM, random forest,
+# gradient boosting, k-NN, MLP, linear models, decision tree, AdaBoost; accuracy,
+# log-loss, MSE and MAE. Smooth low-dimensional problems (enet-diabetes,
+# logreg-cancer, svr-diabetes, kridge-diabetes), noisy ones (rf-synth, dt-cancer,
+# mlp-wine, ada-wine) and mixed integer/categorical ones (knn-*, hgb-wine, rf-synth,
+# gbr-friedman, dt-cancer).
+def _specs():
+    return [
+        ("svc-cancer", SVC(),
+         {"C": loguniform(1e-3, 1e3), "gamma": loguniform(1e-5, 1e1),
+          "kernel": ["rbf", "sigmoid"]},
+         "accuracy", "cancer", "log-reals + categorical"),
+        ("hgb-wine",
+         HistGradientBoostingClassifier(max_iter=15, early_stopping=False, random_state=0),
+         {"learning_rate": loguniform(1e-2, 1.0), "max_leaf_nodes": randint(2, 32),
+          "min_samples_leaf": randint(1, 40), "l2_regularization": loguniform(1e-4, 1e1)},
+         "neg_log_loss", "wine", "reals + integers"),
+        ("knn-digits", KNeighborsClassifier(),
+         {"n_neighbors": randint(1, 50), "weights": ["uniform", "distance"], "p": [1, 2]},
+         "accuracy", "digits", "integer + categoricals"),
+        ("rf-synth", RandomForestClassifier(n_estimators=15, random_state=0),
+         {"max_depth": randint(1, 20), "max_features": uniform(0.05, 0.9),
+          "min_samples_leaf": randint(1, 30), "criterion": ["gini", "entropy"],
+          "bootstrap": [True, False]},
+         "neg_log_loss", "synth", "real + integers + categoricals, noisy"),
+        ("kridge-diabetes", KernelRidge(),
+         {"alpha": loguniform(1e-4, 1e1), "gamma": loguniform(1e-4, 1e1),
+          "kernel": ["rbf", "laplacian"]},
+         "neg_mean_squared_error", "diabetes", "log-reals + categorical"),
+        ("gbr-friedman",
+         # squared_error only: huber/absolute_error fits are ~4x slower.
+         GradientBoostingRegressor(random_state=0),
+         {"n_estimators": randint(10, 80), "learning_rate": loguniform(1e-2, 1.0),
+          "max_depth": randint(1, 6), "subsample": uniform(0.5, 0.5),
+          "max_features": uniform(0.2, 0.8)},
+         "neg_mean_absolute_error", "friedman", "integers + reals"),
+        # Most of this space is a plateau within 0.1 % of the best MSE; winning it
+        # takes fine exploitation of small, real differences, not smoothing them.
+        ("enet-diabetes", ElasticNet(max_iter=5000),
+         {"alpha": loguniform(1e-4, 1e1), "l1_ratio": uniform(0.0, 1.0)},
+         "neg_mean_squared_error", "diabetes", "smooth, flat: log-real + real"),
+        ("logreg-cancer", LogisticRegression(max_iter=500),
+         {"C": loguniform(1e-4, 1e3), "fit_intercept": [True, False],
+          "class_weight": [None, "balanced"]},
+         "neg_log_loss", "cancer", "smooth: log-real + categoricals"),
+        ("svr-diabetes", SVR(),
+         {"C": loguniform(1e-1, 1e4), "epsilon": loguniform(1e-2, 1e2),
+          "gamma": loguniform(1e-4, 1e0)},
+         "neg_mean_absolute_error", "diabetes", "smooth: three log-reals"),
+        ("knn-diabetes", KNeighborsRegressor(),
+         {"n_neighbors": randint(1, 60), "weights": ["uniform", "distance"],
+          "p": randint(1, 4)},
+         "neg_mean_absolute_error", "diabetes", "integers + categorical"),
+        ("dt-cancer", DecisionTreeClassifier(random_state=0),
+         {"max_depth": randint(1, 16), "min_samples_split": uniform(0.01, 0.5),
+          "min_samples_leaf": uniform(0.005, 0.2), "max_features": uniform(0.05, 0.95),
+          "min_impurity_decrease": uniform(0.0, 0.05), "criterion": ["gini", "entropy"]},
+         "accuracy", "cancer-raw", "reals + integer + categorical, plateaus"),
+        ("mlp-wine", MLPClassifier(max_iter=60, random_state=0),
+         {"hidden_layer_sizes": randint(4, 64), "alpha": loguniform(1e-5, 1e1),
+          "learning_rate_init": loguniform(1e-4, 1e-1), "batch_size": randint(8, 64)},
+         "neg_log_loss", "wine-scaled", "log-reals + integers, noisy (SGD)"),
+        ("ada-wine", AdaBoostClassifier(random_state=0),
+         {"n_estimators": randint(5, 60), "learning_rate": loguniform(1e-3, 1e1)},
+         "accuracy", "wine", "integer + log-real, plateaus"),
+    ]
+
+
+def make_problems():
+    """The benchmark suite, in table order."""
+    data = _data()
+    problems = []
+    for name, estimator, space, scoring, data_name, kind in _specs():
+        X, y, is_classification = data[data_name]
+        splitter = StratifiedKFold if is_classification else KFold
+        description = (
+            f"{type(estimator).__name__} on {data_name} ({X.shape[0]} x {X.shape[1]}); "
+            f"{kind}; {scoring}"
         )
-    )
+        problems.append(
+            Problem(
+                name, estimator, space, scoring, X, y,
+                splitter(n_splits=3, shuffle=True, random_state=0), description,
+            )
+        )
     return problems
 
 
@@ -295,3 +273,30 @@ def to_sklearn_genetic(param_distributions):
                 distribution="log-uniform" if kind == "log-real" else "uniform",
             )
     return space
+
+
+def to_hebo(param_distributions):
+    """HEBO's design-space config, and a decoder of its suggestions into parameters.
+
+    Categories are given to HEBO as the strings "0", "1", ... (its categorical
+    parameter goes through pandas, where None or booleans as categories are
+    fragile) and decoded back to the listed values.
+    """
+    config, decoders = [], {}
+    for name, value in param_distributions.items():
+        kind, low, high = _describe(value)
+        if kind == "categorical":
+            choices = list(value)
+            config.append(
+                {"name": name, "type": "cat",
+                 "categories": [str(i) for i in range(len(choices))]}
+            )
+            decoders[name] = lambda v, choices=choices: choices[int(v)]
+        elif kind == "integer":
+            config.append({"name": name, "type": "int", "lb": low, "ub": high})
+            decoders[name] = int
+        else:
+            kind_name = "pow" if kind == "log-real" else "num"
+            config.append({"name": name, "type": kind_name, "lb": low, "ub": high})
+            decoders[name] = float
+    return config, decoders

@@ -48,6 +48,7 @@ import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import importlib  # noqa: E402
 import io  # noqa: E402
+import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 import random  # noqa: E402
 import shlex  # noqa: E402
@@ -62,7 +63,13 @@ sys.path.insert(0, str(_HERE))
 # sktune from this checkout when it is not installed.
 sys.path.insert(1, str(_HERE.parent))
 
-from _problems import make_problems, to_optuna, to_sklearn_genetic, to_skopt  # noqa: E402
+from _problems import (  # noqa: E402
+    make_problems,
+    to_hebo,
+    to_optuna,
+    to_sklearn_genetic,
+    to_skopt,
+)
 
 QUICK_PROBLEMS = ["knn-digits", "kridge-diabetes"]
 GASEARCH_POPULATION = 8
@@ -84,7 +91,13 @@ def _search_kwargs(problem, n_iter, seed):
     )
 
 
-def run_random(problem, seed, n_iter):
+def _outcome(search, proposal_seconds=None):
+    """(best score, candidates evaluated, seconds spent proposing or None)."""
+    results = search.cv_results_
+    return _best_of(results), len(results["params"]), proposal_seconds
+
+
+def run_random(problem, seed, n_iter, n_points):
     from sklearn.model_selection import RandomizedSearchCV
 
     search = RandomizedSearchCV(
@@ -92,43 +105,71 @@ def run_random(problem, seed, n_iter):
         problem.param_distributions,
         **_search_kwargs(problem, n_iter, seed),
     ).fit(problem.X, problem.y)
-    return _best_of(search.cv_results_), len(search.cv_results_["params"])
+    return _outcome(search)
 
 
-def run_sktune_bayes(problem, seed, n_iter):
+class _TimedAsks:
+    """Wraps an sktune optimiser's ``ask`` to add up the time spent proposing."""
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def wrap(self, optimizer):
+        ask = optimizer.ask
+
+        def timed_ask(*args, **kwargs):
+            tic = time.perf_counter()
+            try:
+                return ask(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - tic
+
+        optimizer.ask = timed_ask
+        return optimizer
+
+
+def _run_sktune(search_class, problem, seed, n_iter, **params):
+    timer = _TimedAsks()
+
+    class Timed(search_class):
+        def _make_optimizer(self, coordinates, random_state):
+            return timer.wrap(super()._make_optimizer(coordinates, random_state))
+
+    Timed.__name__ = search_class.__name__
+    search = Timed(
+        problem.estimator,
+        problem.param_distributions,
+        **_search_kwargs(problem, n_iter, seed),
+        **params,
+    ).fit(problem.X, problem.y)
+    return _outcome(search, timer.seconds)
+
+
+def run_sktune_bayes(problem, seed, n_iter, n_points):
     from sktune import BayesSearchCV
 
-    search = BayesSearchCV(
-        problem.estimator,
-        problem.param_distributions,
-        **_search_kwargs(problem, n_iter, seed),
-    ).fit(problem.X, problem.y)
-    return _best_of(search.cv_results_), len(search.cv_results_["params"])
+    return _run_sktune(BayesSearchCV, problem, seed, n_iter, n_points=n_points)
 
 
-def run_sktune_genetic(problem, seed, n_iter):
+def run_sktune_genetic(problem, seed, n_iter, n_points):
     from sktune import GeneticSearchCV
 
-    search = GeneticSearchCV(
-        problem.estimator,
-        problem.param_distributions,
-        **_search_kwargs(problem, n_iter, seed),
-    ).fit(problem.X, problem.y)
-    return _best_of(search.cv_results_), len(search.cv_results_["params"])
+    return _run_sktune(GeneticSearchCV, problem, seed, n_iter)
 
 
-def run_skopt(problem, seed, n_iter):
+def run_skopt(problem, seed, n_iter, n_points):
     from skopt import BayesSearchCV
 
     search = BayesSearchCV(
         problem.estimator,
         to_skopt(problem.param_distributions),
+        n_points=n_points,
         **_search_kwargs(problem, n_iter, seed),
     ).fit(problem.X, problem.y)
-    return _best_of(search.cv_results_), len(search.cv_results_["params"])
+    return _outcome(search)
 
 
-def run_optuna(problem, seed, n_iter):
+def run_optuna(problem, seed, n_iter, n_points):
     import optuna
     from optuna_integration import OptunaSearchCV
 
@@ -139,10 +180,28 @@ def run_optuna(problem, seed, n_iter):
     search = OptunaSearchCV(
         problem.estimator, to_optuna(problem.param_distributions), verbose=0, **kwargs
     ).fit(problem.X, problem.y)
-    return float(search.best_score_), search.n_trials_
+    return float(search.best_score_), search.n_trials_, None
 
 
-def run_gasearch(problem, seed, n_iter):
+@contextlib.contextmanager
+def _global_seeds(seed, torch=None):
+    """Seed the global random states a peer draws from; restore them after."""
+    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    torch_state = None if torch is None else torch.get_rng_state()
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (the peer draws from the global state)
+    if torch is not None:
+        torch.manual_seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002
+        if torch is not None:
+            torch.set_rng_state(torch_state)
+
+
+def run_gasearch(problem, seed, n_iter, n_points):
     from sklearn_genetic import GASearchCV
     from sklearn_genetic.callbacks.base import BaseCallback
 
@@ -164,17 +223,109 @@ def run_gasearch(problem, seed, n_iter):
         refit=False,
         verbose=False,
     )
-    python_state, numpy_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 (GASearchCV draws from the global state)
-    try:
-        # It prints "INFO: Stopping the algorithm" when a callback stops it.
-        with contextlib.redirect_stdout(io.StringIO()):
-            search.fit(problem.X, problem.y, callbacks=StopAtBudget())
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)  # noqa: NPY002
-    return _best_of(search.cv_results_), len(search.fitness_cache)
+    # It prints "INFO: Stopping the algorithm" when a callback stops it.
+    with _global_seeds(seed), contextlib.redirect_stdout(io.StringIO()):
+        search.fit(problem.X, problem.y, callbacks=StopAtBudget())
+    return _best_of(search.cv_results_), len(search.fitness_cache), None
+
+
+def _hebo_search_class():
+    from sklearn.model_selection._search import BaseSearchCV
+
+    class HEBOSearchCV(BaseSearchCV):
+        """HEBO's suggest/observe loop on scikit-learn's ``BaseSearchCV``.
+
+        Each batch of ``n_points`` suggestions is decoded into parameters,
+        cross-validated by ``evaluate_candidates`` and observed as negated mean
+        test scores (HEBO minimises; it drops NaN observations itself).
+        """
+
+        def __init__(
+            self, estimator, hebo_space, *, n_iter, n_points, seed, scoring, cv,
+            n_jobs, refit,
+        ):
+            super().__init__(
+                estimator, scoring=scoring, n_jobs=n_jobs, refit=refit, cv=cv
+            )
+            self.hebo_space, self.n_iter, self.n_points = hebo_space, n_iter, n_points
+            self.seed = seed
+
+        def _run_search(self, evaluate_candidates, callback_ctx=None):
+            from hebo.design_space.design_space import DesignSpace
+            from hebo.optimizers.hebo import HEBO
+
+            config, decoders = self.hebo_space
+            optimizer = HEBO(DesignSpace().parse(config), scramble_seed=self.seed)
+            self.proposal_seconds_, n_done = 0.0, 0
+            while n_done < self.n_iter:
+                tic = time.perf_counter()
+                suggested = optimizer.suggest(
+                    n_suggestions=min(self.n_points, self.n_iter - n_done)
+                )
+                self.proposal_seconds_ += time.perf_counter() - tic
+                candidates = [
+                    {name: decode(row[name]) for name, decode in decoders.items()}
+                    for _, row in suggested.iterrows()
+                ]
+                results = evaluate_candidates(candidates)
+                scores = np.asarray(results["mean_test_score"][-len(candidates):])
+                optimizer.observe(suggested, -scores.reshape(-1, 1))
+                n_done += len(candidates)
+
+    return HEBOSearchCV
+
+
+def _hash_pymoo_duplicates():
+    """Make pymoo's mixed-variable duplicate check hash-based; same result, faster.
+
+    HEBO's NSGA-II (pymoo 0.6) compares every pair of individuals in pure
+    Python (``MixedVariableDuplicateElimination``: equal when every variable is
+    equal), and on all-discrete spaces, where offspring are often duplicates,
+    that comparison dominated its proposal time. This marks exactly the same
+    individuals: with no ``other``, each one equal to a later one; otherwise
+    each one equal to any of ``other``. Checked to give identical suggestions.
+    """
+    from pymoo.core.mixed import MixedVariableDuplicateElimination
+
+    def _do(self, pop, other, is_duplicate):
+        def key(individual):
+            return tuple(individual.X.items())
+
+        if other is None:
+            later = set()
+            for i in range(len(pop) - 1, -1, -1):
+                is_duplicate[i] |= key(pop[i]) in later
+                later.add(key(pop[i]))
+        else:
+            others = {key(individual) for individual in other}
+            for i in range(len(pop)):
+                is_duplicate[i] |= key(pop[i]) in others
+        return is_duplicate
+
+    MixedVariableDuplicateElimination._do = _do
+
+
+def run_hebo(problem, seed, n_iter, n_points):
+    import torch
+
+    _hash_pymoo_duplicates()
+
+    search = _hebo_search_class()(
+        problem.estimator,
+        to_hebo(problem.param_distributions),
+        n_iter=n_iter,
+        n_points=n_points,
+        seed=seed,
+        scoring=problem.scoring,
+        cv=problem.cv,
+        n_jobs=1,
+        refit=False,
+    )
+    # HEBO's surrogate and its NSGA-II acquisition search draw from the global
+    # NumPy and torch states; its initial design from its own scrambled Sobol.
+    with _global_seeds(seed, torch):
+        search.fit(problem.X, problem.y)
+    return _outcome(search, search.proposal_seconds_)
 
 
 # Imported before the clock starts: sklearn_genetic imports TensorFlow when it is
@@ -186,6 +337,7 @@ IMPORTS = {
     "skopt": ["skopt"],
     "optuna": ["optuna", "optuna_integration"],
     "gasearch": ["sklearn_genetic"],
+    "hebo": ["torch", "hebo.optimizers.hebo", "pymoo.core.mixed"],
 }
 
 # key: (table label, runner); the first is the baseline.
@@ -193,10 +345,13 @@ METHODS = {
     "random": ("RandomizedSearchCV", run_random),
     "bayes": ("sktune BayesSearchCV", run_sktune_bayes),
     "genetic": ("sktune GeneticSearchCV", run_sktune_genetic),
+    "hebo": ("HEBO", run_hebo),
     "skopt": ("skopt BayesSearchCV", run_skopt),
     "optuna": ("OptunaSearchCV (TPE)", run_optuna),
     "gasearch": ("GASearchCV", run_gasearch),
 }
+# Methods whose proposals take a batch: the others ignore --n-points.
+BATCHED = {"bayes", "hebo", "skopt"}
 
 
 def _parse_args(argv):
@@ -212,6 +367,15 @@ def _parse_args(argv):
     )
     parser.add_argument(
         "--methods", default=None, help=f"comma-separated, from {','.join(METHODS)}"
+    )
+    parser.add_argument(
+        "--n-points",
+        type=int,
+        default=1,
+        help="candidates per proposal for " + ", ".join(sorted(BATCHED)) + " (default 1)",
+    )
+    parser.add_argument(
+        "--save", default=None, help="write the raw results to this JSON file"
     )
     parser.add_argument(
         "--quick",
@@ -254,6 +418,8 @@ def _versions():
         "optuna",
         "optuna-integration",
         "sklearn-genetic-opt",
+        "HEBO",
+        "torch",
     ):
         try:
             parts.append(f"{dist} {version(dist)}")
@@ -287,7 +453,8 @@ def _import_methods(methods):
     unavailable = {}
     for method in methods:
         try:
-            with warnings.catch_warnings():
+            # pymoo (under HEBO) prints a notice when its compiled modules are absent.
+            with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
                 warnings.simplefilter("ignore")
                 for module in IMPORTS[method]:
                     importlib.import_module(module)
@@ -301,6 +468,7 @@ def run_all(args):
     names = [p.name for p in args.problem_list]
     scores = {(m, p): [] for m in args.method_list for p in names}
     errors, candidates = {}, {m: [] for m in args.method_list}
+    proposing = {m: [] for m in args.method_list}  # seconds per proposed candidate
     seconds = dict.fromkeys(args.method_list, 0.0)
     unavailable = _import_methods(args.method_list)
     started = time.perf_counter()
@@ -315,8 +483,12 @@ def run_all(args):
                         raise RuntimeError(unavailable[method])
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        score, n_candidates = runner(problem, seed, args.n_iter)
+                        score, n_candidates, proposal_seconds = runner(
+                            problem, seed, args.n_iter, args.n_points
+                        )
                     candidates[method].append(n_candidates)
+                    if proposal_seconds is not None:
+                        proposing[method].append(proposal_seconds / n_candidates)
                     status = f"{score:.5g} ({n_candidates} candidates)"
                 except Exception as exc:
                     score, message = np.nan, f"{type(exc).__name__}: {exc}"
@@ -332,7 +504,7 @@ def run_all(args):
                     flush=True,
                 )
     total = time.perf_counter() - started
-    return scores, errors, seconds, candidates, total
+    return scores, errors, seconds, candidates, proposing, total
 
 
 def _finite_mean(values):
@@ -398,7 +570,7 @@ def _raw_table(methods, problems, scores):
     return _markdown(["method", *problems], rows)
 
 
-def _time_table(methods, seconds, candidates):
+def _time_table(methods, seconds, candidates, proposing):
     base = seconds["random"]
     rows = [
         [
@@ -406,40 +578,107 @@ def _time_table(methods, seconds, candidates):
             f"{seconds[m]:.1f}",
             f"{seconds[m] / base:.2f}" if base > 0 else "n/a",
             f"{np.mean(candidates[m]):.1f}" if candidates[m] else "n/a",
+            f"{1000 * np.mean(proposing[m]):.1f}" if proposing[m] else "",
         ]
         for m in methods
     ]
-    return _markdown(["method", "seconds", "x random", "candidates/search"], rows)
+    header = ["method", "seconds", "x random", "candidates/search", "ms/proposal"]
+    return _markdown(header, rows)
+
+
+def _save(path, args, results):
+    """Write one run's raw results, for ``--merge``."""
+    scores, errors, seconds, candidates, proposing, total = results
+    record = {
+        "command": sys.argv,
+        "versions": _versions(),
+        "seeds": args.seeds,
+        "n_iter": args.n_iter,
+        "n_points": args.n_points,
+        "methods": args.method_list,
+        "problems": [p.name for p in args.problem_list],
+        "scores": {f"{m}|{p}": [float(x) for x in v] for (m, p), v in scores.items()},
+        "errors": {f"{m}|{p}": e for (m, p), e in errors.items()},
+        "seconds": seconds,
+        "candidates": candidates,
+        "proposing": proposing,
+        "total": total,
+    }
+    Path(path).write_text(json.dumps(record, indent=1))
+
+
+def _merge(paths):
+    """Results of runs over disjoint problems (same methods, seeds and budget).
+
+    A long benchmark can run as a few processes over parts of the problems,
+    each with every method, and be reported as one: each problem's methods
+    still ran interleaved in one process, so the time ratios hold per problem.
+    """
+    records = [json.loads(Path(p).read_text()) for p in paths]
+    first = records[0]
+    for key in ("seeds", "n_iter", "n_points", "methods"):
+        if any(r[key] != first[key] for r in records):
+            raise SystemExit(f"--merge: the runs differ in {key}; merge like with like.")
+    problems = [p for r in records for p in r["problems"]]
+    if len(set(problems)) != len(problems):
+        raise SystemExit("--merge: a problem appears in two runs.")
+
+    def split(key):
+        return tuple(key.split("|", 1))
+
+    scores = {split(k): v for r in records for k, v in r["scores"].items()}
+    errors = {split(k): v for r in records for k, v in r["errors"].items()}
+    seconds = {m: sum(r["seconds"][m] for r in records) for m in first["methods"]}
+    candidates = {m: [c for r in records for c in r["candidates"][m]] for m in first["methods"]}
+    proposing = {m: [c for r in records for c in r["proposing"][m]] for m in first["methods"]}
+    total = sum(r["total"] for r in records)
+    return first, problems, (scores, errors, seconds, candidates, proposing, total)
 
 
 def main(argv=None):
-    args = _parse_args(sys.argv[1:] if argv is None else argv)
-    command = sys.argv if argv is None else ["benchmarks/quality.py", *argv]
-    print("command: python " + shlex.join(command))
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--merge"]:
+        first, problems, results = _merge(argv[1:])
+        print("command: python " + shlex.join(["benchmarks/quality.py", *argv]))
+        print("merged runs:")
+        for path in argv[1:]:
+            record = json.loads(Path(path).read_text())
+            print("  python " + shlex.join(record["command"]))
+        print(first["versions"])
+        _report(first["methods"], problems, first["seeds"], results)
+        return
+    args = _parse_args(argv)
+    print("command: python " + shlex.join(["benchmarks/quality.py", *argv]))
     print(_versions())
     print(
-        f"seeds 0..{args.seeds - 1}, n_iter={args.n_iter}, n_jobs=1, cv=3 fixed splits"
+        f"seeds 0..{args.seeds - 1}, n_iter={args.n_iter}, n_points={args.n_points} "
+        f"(for {', '.join(m for m in args.method_list if m in BATCHED)}), n_jobs=1, "
+        "cv=3 fixed splits"
     )
     print()
     for problem in args.problem_list:
         print(f"  {problem.name}: {problem.description}")
     print(flush=True)
+    results = run_all(args)
+    if args.save:
+        _save(args.save, args, results)
+    _report(args.method_list, [p.name for p in args.problem_list], args.seeds, results)
 
-    methods, problems = args.method_list, [p.name for p in args.problem_list]
-    scores, errors, seconds, candidates, total = run_all(args)
+
+def _report(methods, problems, n_seeds, results):
+    scores, errors, seconds, candidates, proposing, total = results
     normalised = normalise(scores, methods, problems)
     quality, suite_means = _quality_table(methods, problems, normalised, errors)
-
     print(
         "\nNormalised best CV score (0 = RandomizedSearchCV's mean, 100 = best of any "
-        f"run; mean of {args.seeds} seeds; mean column ± standard error over seeds; "
+        f"run; mean of {n_seeds} seeds; mean column ± standard error over seeds; "
         "* = some seeds failed)\n"
     )
     print(quality)
     print("\nRaw best CV score (scorer's sign: greater is better), mean over seeds\n")
     print(_raw_table(methods, problems, scores))
     print(f"\nWall time, all problems and seeds ({total:.0f} s in total)\n")
-    print(_time_table(methods, seconds, candidates))
+    print(_time_table(methods, seconds, candidates, proposing))
     if errors:
         print("\nErrors (first per method and problem):")
         for (m, p), message in errors.items():

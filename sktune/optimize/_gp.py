@@ -9,6 +9,9 @@ what the optimiser needs, with analytic gradients everywhere:
 - a Matérn-5/2 kernel with one length-scale per *group* of input columns (a
   one-hot encoded categorical axis is one group, so it has one length-scale),
   a learned amplitude and a learned white-noise variance;
+- optionally, a learned Kumaraswamy warp of chosen input columns (as HEBO
+  does), so that one axis can vary fast in part of its range and slowly
+  elsewhere;
 - a zero prior mean (the caller standardises the targets);
 - hyper-parameters fitted by maximising the log marginal likelihood plus a
   weak log-normal prior on the length-scales, with L-BFGS-B and analytic
@@ -38,6 +41,16 @@ _JITTER = 1e-8
 # reach long length-scales (Branin hidden in 6-D: 0.03, against 0.09 with a
 # log-sd of 1 and 0.54 with BoTorch's former Gamma(3, 6) prior).
 _LOG_LENGTH_SCALE_PRIOR = (math.log(0.5), 1.5)
+# Kumaraswamy warp w(x) = 1 - (1 - x^a)^b of an input column: a, b in [1/5, 5]
+# with a log-normal prior centred on the identity (a = b = 1).
+_LOG_WARP_BOUNDS = (math.log(0.2), math.log(5.0))
+_LOG_WARP_PRIOR_SD = 0.75
+_WARP_EPS = 1e-6
+# L-BFGS-B stopping rule of the hyper-parameter fit. Its defaults polish the
+# marginal likelihood to 1e-9; stopping at 1e-6 (relative) or a projected
+# gradient of 1e-3 changed the log marginal likelihood by < 0.01 on 30-100
+# points and took a third fewer iterations.
+_FIT_TOLERANCES = {"ftol": 1e-6, "gtol": 1e-3}
 
 
 def _matern52(r):
@@ -55,6 +68,23 @@ def _length_scale_prior(log_length_scales):
     return 0.5 * float(z @ z), z / sd
 
 
+def _kumaraswamy(x, a, b):
+    """Warp of each column of ``x``, and its derivatives in log a, log b and x."""
+    x = np.clip(x, _WARP_EPS, 1.0 - _WARP_EPS)
+    xa = x**a
+    rest = 1.0 - xa
+    rest_b = rest**b
+    d_log_a = a * b * rest ** (b - 1.0) * xa * np.log(x)
+    d_log_b = -b * rest_b * np.log(rest)
+    d_x = a * b * x ** (a - 1.0) * rest ** (b - 1.0)
+    return 1.0 - rest_b, d_log_a, d_log_b, d_x
+
+
+def _pair_sum(P, z, u):
+    """``sum_ik P_ik (z_i - z_k)(u_i - u_k)`` for a symmetric ``P``, in O(n^2)."""
+    return 2.0 * (z * u) @ P.sum(axis=1) - 2.0 * z @ (P @ u)
+
+
 class GaussianProcess:
     """Matérn-5/2 ARD Gaussian process with learned noise.
 
@@ -63,6 +93,9 @@ class GaussianProcess:
     groups : array-like of int, shape (n_columns,)
         Length-scale index of each input column; columns sharing an index share
         a length-scale. Indices must cover ``0 .. n_groups - 1``.
+    warped : array-like of int
+        Input columns (in ``[0, 1]``, each alone in its group) whose values go
+        through a learned Kumaraswamy warp before the kernel.
 
     Attributes
     ----------
@@ -72,29 +105,84 @@ class GaussianProcess:
         One length-scale per group of columns.
     noise_ : float
         Variance of the white noise added to the diagonal.
+    warp_a_, warp_b_ : ndarray of shape (n_warped,)
+        Kumaraswamy parameters of the warped columns.
     log_marginal_likelihood_ : float
         Log marginal likelihood of the training targets at the fitted values.
     """
 
-    def __init__(self, groups):
+    def __init__(self, groups, warped=()):
         self.groups = np.asarray(groups, dtype=int)
         self.n_groups = int(self.groups.max()) + 1 if len(self.groups) else 0
+        self.warped = np.asarray(warped, dtype=int).reshape(-1)
+        self.n_warped = len(self.warped)
+        self._warped_groups = self.groups[self.warped]
+        if np.any(np.bincount(self.groups, minlength=self.n_groups)[self._warped_groups] != 1):
+            raise ValueError("A warped column must be alone in its length-scale group.")
         self.theta_ = None
+        self._conditioned_on = None  # theta_ at the last conditioning
 
     # -- hyper-parameters -----------------------------------------------------------
+    # theta = log of [amplitude, length-scales (G), warp a (W), warp b (W), noise]
     @property
     def bounds(self):
         return (
             [_LOG_AMPLITUDE_BOUNDS]
             + [_LOG_LENGTH_SCALE_BOUNDS] * self.n_groups
+            + [_LOG_WARP_BOUNDS] * (2 * self.n_warped)
             + [_LOG_NOISE_BOUNDS]
         )
 
     def default_theta(self):
-        return np.array([0.0] + [math.log(0.5)] * self.n_groups + [math.log(1e-3)])
+        return np.array(
+            [0.0]
+            + [math.log(0.5)] * self.n_groups
+            + [0.0] * (2 * self.n_warped)
+            + [math.log(1e-3)]
+        )
 
     def _unpack(self, theta):
-        return math.exp(theta[0]), np.exp(theta[1:-1]), math.exp(theta[-1])
+        return (
+            math.exp(theta[0]),
+            np.exp(theta[1 : 1 + self.n_groups]),
+            math.exp(theta[-1]),
+        )
+
+    def _warp_parameters(self, theta):
+        start = 1 + self.n_groups
+        return (
+            np.exp(theta[start : start + self.n_warped]),
+            np.exp(theta[start + self.n_warped : start + 2 * self.n_warped]),
+        )
+
+    def _prior(self, theta):
+        """Negative log prior of length-scales and warps, and its gradient."""
+        value, grad = 0.0, np.zeros_like(theta)
+        value, grad[1 : 1 + self.n_groups] = _length_scale_prior(
+            theta[1 : 1 + self.n_groups]
+        )
+        warps = theta[1 + self.n_groups : -1]
+        value += 0.5 * float(warps @ warps) / _LOG_WARP_PRIOR_SD**2
+        grad[1 + self.n_groups : -1] = warps / _LOG_WARP_PRIOR_SD**2
+        return value, grad
+
+    def _warp(self, Z, theta):
+        """Inputs with the warped columns warped, and the warps' derivatives."""
+        if not self.n_warped:
+            return Z, None
+        a, b = self._warp_parameters(theta)
+        warped, d_log_a, d_log_b, d_x = _kumaraswamy(Z[:, self.warped], a, b)
+        Z = Z.copy()
+        Z[:, self.warped] = warped
+        return Z, (d_log_a, d_log_b, d_x)
+
+    @property
+    def warp_a_(self):
+        return self._warp_parameters(self.theta_)[0]
+
+    @property
+    def warp_b_(self):
+        return self._warp_parameters(self.theta_)[1]
 
     @property
     def amplitude_(self):
@@ -121,12 +209,25 @@ class GaussianProcess:
             out[:, :, g] = diff2[:, :, self.groups == g].sum(axis=2)
         return out.reshape(-1, self.n_groups)
 
-    def _nll(self, theta, sq_dists, y):
-        """Negative log marginal likelihood and its gradient in ``theta``."""
+    def _nll(self, theta, sq_dists, y, Z=None):
+        """Negative log marginal likelihood and its gradient in ``theta``.
+
+        ``sq_dists`` holds the groups' squared distances of the unwarped
+        inputs ``Z``; the warped groups' columns are recomputed here.
+        """
         n = len(y)
         amplitude, length_scales, noise = self._unpack(theta)
         inv_l2 = 1.0 / length_scales**2
-        r = np.sqrt(sq_dists @ inv_l2).reshape(n, n)
+        if self.n_warped:
+            Zw, (d_log_a, d_log_b, _) = self._warp(Z, theta)
+            warped = Zw[:, self.warped]
+            warped_sq = ((warped[:, None, :] - warped[None, :, :]) ** 2).reshape(n * n, -1)
+            fixed_inv_l2 = inv_l2.copy()
+            fixed_inv_l2[self._warped_groups] = 0.0
+            r2 = sq_dists @ fixed_inv_l2 + warped_sq @ inv_l2[self._warped_groups]
+        else:
+            r2 = sq_dists @ inv_l2
+        r = np.sqrt(r2).reshape(n, n)
         m, dm = _matern52(r)
         K = amplitude * m
         K[np.diag_indices_from(K)] += noise + _JITTER
@@ -145,13 +246,27 @@ class GaussianProcess:
             return 1e25, np.zeros_like(theta)
         K_inv = np.tril(K_inv) + np.tril(K_inv, -1).T
         W = K_inv - np.outer(alpha, alpha)
+        W_dm = W * dm
         grad = np.empty_like(theta)
         grad[0] = 0.5 * amplitude * np.vdot(W, m)
-        grad[1:-1] = 0.5 * amplitude * ((W * dm).ravel() @ sq_dists) * inv_l2
+        W_dm_flat = W_dm.ravel()
+        grad[1 : 1 + self.n_groups] = 0.5 * amplitude * (W_dm_flat @ sq_dists) * inv_l2
+        if self.n_warped:
+            grad[1 + self._warped_groups] = (
+                0.5 * amplitude * (W_dm_flat @ warped_sq) * inv_l2[self._warped_groups]
+            )
+            # dK/dw = -amplitude * dm * (z_i - z_k) * (dz_i - dz_k) / l^2
+            start = 1 + self.n_groups
+            for k, (col, g) in enumerate(zip(self.warped, self._warped_groups, strict=True)):
+                scale = -0.5 * amplitude * inv_l2[g]
+                z = Zw[:, col]
+                grad[start + k] = scale * _pair_sum(W_dm, z, d_log_a[:, k])
+                grad[start + self.n_warped + k] = scale * _pair_sum(
+                    W_dm, z, d_log_b[:, k]
+                )
         grad[-1] = 0.5 * noise * np.trace(W)
-        prior, prior_grad = _length_scale_prior(theta[1:-1])
-        grad[1:-1] += prior_grad
-        return nll + prior, grad
+        prior, prior_grad = self._prior(theta)
+        return nll + prior, grad + prior_grad
 
     def fit(self, Z, y, rng, theta0=None, n_restarts=1, max_iter=100):
         """Fit hyper-parameters to ``(Z, y)``, then condition on the data.
@@ -170,42 +285,60 @@ class GaussianProcess:
             result = minimize(
                 self._nll,
                 np.clip(start, bounds[:, 0], bounds[:, 1]),
-                args=(sq_dists, y),
+                args=(sq_dists, y, Z),
                 jac=True,
                 method="L-BFGS-B",
                 bounds=bounds,
-                options={"maxiter": max_iter},
+                options={"maxiter": max_iter, **_FIT_TOLERANCES},
             )
             if best is None or result.fun < best.fun:
                 best = result
         self.theta_ = best.x
-        self.log_marginal_likelihood_ = (
-            -float(best.fun) + _length_scale_prior(best.x[1:-1])[0]
-        )
+        self.log_marginal_likelihood_ = -float(best.fun) + self._prior(best.x)[0]
         return self.condition(Z, y)
 
     def condition(self, Z, y):
         """Condition on ``(Z, y)`` with the current hyper-parameters (no refit).
 
-        Cheap enough to call once per fantasised point of a batch.
+        Cheap enough to call once per fantasised point of a batch: when ``Z``
+        extends (or is a leading part of) the inputs last conditioned on, the
+        Cholesky factor is extended by a block (or cut) instead of recomputed.
         """
-        self.Z_ = np.asarray(Z, dtype=float)
+        Z = np.asarray(Z, dtype=float)
         self.y_train_ = np.asarray(y, dtype=float)
-        amplitude, length_scales, noise = self._unpack(self.theta_)
-        K = amplitude * self._kernel_terms(self.Z_)[0]
-        K[np.diag_indices_from(K)] += noise + _JITTER
-        self.L_ = cholesky(K, lower=True, check_finite=False)
+        amplitude, _, noise = self._unpack(self.theta_)
+        Zw = self._warp(Z, self.theta_)[0]
+        n_old = len(self.Z_) if self._conditioned_on is self.theta_ else 0
+        if n_old and len(Z) < n_old and np.array_equal(Z, self.Z_[: len(Z)]):
+            self.L_ = self.L_[: len(Z), : len(Z)]
+        elif n_old and len(Z) >= n_old and np.array_equal(Z[:n_old], self.Z_):
+            self.Z_, self.Zw_ = Z, Zw
+            new = Zw[n_old:]
+            K_cross = amplitude * self._kernel_terms(new, Zw[:n_old])[0]
+            K_new = amplitude * self._kernel_terms(new, new)[0]
+            K_new[np.diag_indices_from(K_new)] += noise + _JITTER
+            L_cross = solve_triangular(self.L_, K_cross.T, lower=True, check_finite=False)
+            L_new = cholesky(K_new - L_cross.T @ L_cross, lower=True, check_finite=False)
+            self.L_ = np.block(
+                [[self.L_, np.zeros((n_old, len(new)))], [L_cross.T, L_new]]
+            )
+        else:
+            K = amplitude * self._kernel_terms(Zw, Zw)[0]
+            K[np.diag_indices_from(K)] += noise + _JITTER
+            self.L_ = cholesky(K, lower=True, check_finite=False)
+        self.Z_, self.Zw_ = Z, Zw
+        self._conditioned_on = self.theta_
         self.alpha_ = cho_solve((self.L_, True), self.y_train_, check_finite=False)
         return self
 
     # -- prediction -----------------------------------------------------------------
-    def _kernel_terms(self, Zs):
-        """Matérn values and ``-(dk/dr)/r`` between ``Zs`` and the training inputs."""
+    def _kernel_terms(self, Zs, Zt):
+        """Matérn values and ``-(dk/dr)/r`` between (warped) ``Zs`` and ``Zt``."""
         inv_l2 = 1.0 / self.length_scales_[self.groups] ** 2
         # Expanded squared distance: one matrix product instead of an (m, n, p) array.
         a = (Zs**2 * inv_l2).sum(axis=1)
-        b = (self.Z_**2 * inv_l2).sum(axis=1)
-        r2 = a[:, None] + b[None, :] - 2.0 * (Zs * inv_l2) @ self.Z_.T
+        b = (Zt**2 * inv_l2).sum(axis=1)
+        r2 = a[:, None] + b[None, :] - 2.0 * (Zs * inv_l2) @ Zt.T
         return _matern52(np.sqrt(np.maximum(r2, 0.0)))
 
     def predict(self, Zs, return_std=False, grad_columns=None):
@@ -216,7 +349,8 @@ class GaussianProcess:
         ``(n_points, len(grad_columns))``.
         """
         Zs = np.atleast_2d(np.asarray(Zs, dtype=float))
-        m, dm = self._kernel_terms(Zs)
+        Zs, derivatives = self._warp(Zs, self.theta_)
+        m, dm = self._kernel_terms(Zs, self.Zw_)
         amplitude = self.amplitude_
         k = amplitude * m  # (m, n)
         mean = k @ self.alpha_
@@ -231,16 +365,22 @@ class GaussianProcess:
             self.L_.T, v, lower=False, check_finite=False
         ).T  # K^-1 k
         inv_l2 = 1.0 / self.length_scales_[self.groups] ** 2
+        warp_slope = dict.fromkeys(grad_columns, 1.0)
+        if derivatives is not None:
+            for k_warped, col in enumerate(self.warped):
+                if col in warp_slope:
+                    warp_slope[col] = derivatives[2][:, k_warped]
         grad_mean = np.empty((len(Zs), len(grad_columns)))
         grad_std = np.empty_like(grad_mean)
         for out, col in enumerate(grad_columns):
-            # dk/dz = -(dk/dr)/r * r * dr/dz = -amplitude * dm * (z - z') / l^2
+            # dk/dz = -(dk/dr)/r * r * dr/dz = -amplitude * dm * (z - z') / l^2,
+            # times dz/dx where the column is warped.
             dk = (
                 -amplitude
                 * dm
-                * (Zs[:, col][:, None] - self.Z_[:, col][None, :])
+                * (Zs[:, col][:, None] - self.Zw_[:, col][None, :])
                 * inv_l2[col]
             )
-            grad_mean[:, out] = dk @ self.alpha_
-            grad_std[:, out] = -(beta * dk).sum(axis=1) / std
+            grad_mean[:, out] = (dk @ self.alpha_) * warp_slope[col]
+            grad_std[:, out] = -(beta * dk).sum(axis=1) / std * warp_slope[col]
         return mean, std, grad_mean, grad_std

@@ -24,6 +24,7 @@ def _keys(points):
     return [np.round(p, 12).tobytes() for p in points]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "problem", [BRANIN, HARTMANN6, MIXED, BRANIN_EMBEDDED], ids=lambda p: p.name
 )
@@ -41,21 +42,24 @@ def test_regret_far_below_random_search(problem):
     assert regret < 0.5 * random_regret, (regret, random_regret)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("acquisition", ["lcb", "hedge"])
 def test_other_acquisitions_beat_random_on_branin(acquisition):
+    # Mean regret over seeds 0-5 after 25 evaluations: 0.20 (lcb), 0.16
+    # (hedge), random search 1.92; one seed of six may still be stuck.
     regrets = [
         run(
             GPOptimizer(BRANIN.coordinates, random_state=s, acquisition=acquisition),
             BRANIN,
-            20,
+            25,
         )
         - BRANIN.minimum
-        for s in range(3)
+        for s in range(6)
     ]
     random_regret = np.mean(
-        [random_search_best(BRANIN, 20, s) - BRANIN.minimum for s in range(3)]
+        [random_search_best(BRANIN, 25, s) - BRANIN.minimum for s in range(6)]
     )
-    assert np.mean(regrets) < 0.5 * random_regret
+    assert np.mean(regrets) < 0.3 * random_regret
 
 
 def test_probability_of_improvement_improves_on_the_initial_design():
