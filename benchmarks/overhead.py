@@ -144,10 +144,10 @@ def time_skopt(points, values, n_steps=N_STEPS, seed=SEED):
 
 def time_hebo(points, values, n_steps=N_STEPS, seed=SEED):
     """Median seconds per proposal of HEBO (``suggest`` after ``observe``)."""
-    import pandas as pd
-    import torch
     from hebo.design_space.design_space import DesignSpace
     from hebo.optimizers.hebo import HEBO
+    import pandas as pd
+    import torch
 
     names = ["x0", "x1", "x2", "integer", "cat_a", "cat_b"]
     config = [{"name": n, "type": "num", "lb": 0.0, "ub": 1.0} for n in names[:3]]

@@ -102,7 +102,7 @@ summary = results.groupby("n_resources").agg(
     best_score=("mean_test_score", "max"),
     mean_fit_seconds=("mean_fit_time", "mean"),
 )
-summary
+print(summary)
 
 # %%
 # Against a full-budget search

@@ -4,10 +4,10 @@ Importing :mod:`sktune` never imports Keras or TensorFlow; the Keras estimators
 live in :mod:`sktune.keras`.
 """
 
-from sktune.space._dimensions import Categorical, Integer, Real
 from sktune.search.bayes import BayesSearchCV
 from sktune.search.genetic import GeneticSearchCV
 from sktune.search.halving import HalvingBayesSearchCV
+from sktune.space._dimensions import Categorical, Integer, Real
 
 __version__ = "0.1.0"
 

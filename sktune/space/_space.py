@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from sktune.space._convert import to_dimension
-from sktune.space._dimensions import Categorical, Dimension, Integer, Ordinal, Real
 
 __all__ = ["SubSpace", "Space"]
 

@@ -4,8 +4,8 @@ Each problem maps points in ``[0, 1]^d`` to values to minimise and knows its
 global minimum, so a test can measure regret (found minus optimum).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
