@@ -36,10 +36,10 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 import quality  # noqa: E402
 
 # name: (description, {"module.attribute": value}); "default" changes nothing.
-# The variants screened and rejected (MACE, a local surrogate, coordinate ascent
-# over discrete axes, quasi-random interleaving, the former candidate pool,
-# fewer candidates) were measured with this script at commit 93d3693, where
-# their switches still exist; benchmarks/README.md has that table.
+# The variants screened and rejected during development (MACE, a local
+# surrogate, coordinate ascent over discrete axes, quasi-random interleaving,
+# the former candidate pool, fewer candidates) still have their switches at
+# commit 93d3693: check it out to measure them with this script.
 _BAYES, _WARPING = "sktune.optimize.bayes", "sktune.optimize._warping"
 VARIANTS = {
     "default": ("sktune's defaults", {}),

@@ -59,7 +59,8 @@ def test_randomized_search_over_build_function_arguments(binary_data):
 @pytest.mark.slow
 def test_grid_search_over_optimizer_with_early_stopping(regression_data):
     X, y = regression_data
-    model = KerasRegressor(build_fn=build_model, verbose=0)
+    # Seeded: unseeded, this failed once in about ten runs on JAX under load.
+    model = KerasRegressor(build_fn=build_model, verbose=0, random_state=0)
     param_grid = {
         "batch_size": [32],
         "epochs": [2, 3],
