@@ -41,6 +41,19 @@ def tiny_model(meta, hidden=8):
     )
 
 
+
+def dropout_model(meta):
+    """Binary classifier with dropout: what makes a fit depend on its seed."""
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+
+
 LEARNING_RATE = 0.3
 
 

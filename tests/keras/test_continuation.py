@@ -20,12 +20,8 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sktune import _budget  # noqa: E402
 from sktune._budget import Budget, StateStore  # noqa: E402
 from sktune.keras import KerasClassifier  # noqa: E402
-from tests.keras.test_training import (  # noqa: E402
-    TRAINED_EPOCHS,
-    EpochLog,
-    dropout_model,
-    weights,
-)
+from tests.keras.conftest import dropout_model  # noqa: E402
+from tests.keras.test_training import TRAINED_EPOCHS, EpochLog, weights  # noqa: E402
 
 pytestmark = pytest.mark.keras
 

@@ -8,19 +8,9 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from sktune.keras import KerasClassifier, KerasRegressor  # noqa: E402
+from tests.keras.conftest import dropout_model  # noqa: E402
 
 pytestmark = pytest.mark.keras
-
-
-def dropout_model(meta):
-    return keras.Sequential(
-        [
-            keras.Input((meta["n_features_in_"],)),
-            keras.layers.Dense(8, activation="relu"),
-            keras.layers.Dropout(0.3),
-            keras.layers.Dense(1, activation="sigmoid"),
-        ]
-    )
 
 
 def fit_predict(X, y, **params):

@@ -18,20 +18,9 @@ from sklearn.base import clone  # noqa: E402
 
 from sktune.keras import KerasClassifier, KerasRegressor  # noqa: E402
 from sktune.keras._training import epoch_order  # noqa: E402
-from tests.keras.conftest import tiny_model  # noqa: E402
+from tests.keras.conftest import dropout_model, tiny_model  # noqa: E402
 
 pytestmark = pytest.mark.keras
-
-
-def dropout_model(meta):
-    return keras.Sequential(
-        [
-            keras.Input((meta["n_features_in_"],)),
-            keras.layers.Dense(8, activation="relu"),
-            keras.layers.Dropout(0.3),
-            keras.layers.Dense(1, activation="sigmoid"),
-        ]
-    )
 
 
 def weights(estimator):
