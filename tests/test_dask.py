@@ -30,8 +30,8 @@ from sklearn.preprocessing import scale  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from sktune import BayesSearchCV, GeneticSearchCV  # noqa: E402
+from sktune.exceptions import ClusterLostError  # noqa: E402
 from sktune.search import _retry  # noqa: E402
-from sktune.search._retry import ClusterLostError  # noqa: E402
 
 # cv_results_ columns that depend on the machine, not on the search.
 TIMING_COLUMNS = ("mean_fit_time", "std_fit_time", "mean_score_time", "std_score_time")

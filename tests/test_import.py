@@ -1,8 +1,9 @@
-"""Importing sktune stays light: no Keras/TensorFlow, no scikit-optimize or Optuna."""
+"""Importing sktune stays light: no Keras/TensorFlow, no Dask, no scikit-optimize or Optuna."""
 
 import json
 import os
 from pathlib import Path
+import pickle
 import subprocess
 import sys
 
@@ -16,6 +17,7 @@ import json, sys
 import sktune.space
 import sktune
 from sktune import Categorical, Integer, Real
+from sktune.exceptions import ClusterLostError
 for name in ("BayesSearchCV", "GeneticSearchCV"):
     if hasattr(sktune, name):
         getattr(sktune, name)
@@ -54,3 +56,21 @@ def test_import_sktune_does_not_import_keras_or_tensorflow(imported_packages):
 
 def test_import_sktune_does_not_import_skopt_or_optuna(imported_packages):
     assert not imported_packages & {"skopt", "optuna"}
+
+
+def test_import_sktune_does_not_import_dask(imported_packages):
+    assert not imported_packages & {"dask", "distributed"}
+
+
+def test_cluster_lost_error_is_public_and_pickles_with_its_message():
+    # Raised on a Dask worker's client side, caught by users as RuntimeError
+    # or by name, and sent between processes by joblib.
+    from sktune.exceptions import ClusterLostError
+
+    error = ClusterLostError("the scheduler has had no worker for 60 s", "run.jsonl")
+    assert isinstance(error, RuntimeError)
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is ClusterLostError
+    assert str(copy) == str(error)
+    assert "in the checkpoint 'run.jsonl'; fit again to resume" in str(copy)
+    assert "checkpoint" not in str(ClusterLostError("gone"))

@@ -11,7 +11,7 @@ the batch is lost at the Dask level:
 
 ``Parallel`` then waits forever. :class:`ResilientDaskBackend` delivers both
 through the callback, and a watcher thread fails every pending batch with
-:class:`~sktune.search._retry.ClusterLostError` once the client has had no
+:class:`~sktune.exceptions.ClusterLostError` once the client has had no
 scheduler, or the scheduler no worker, for ``cluster_lost_after`` seconds.
 Only sktune searches use it, in place of the user's backend, during ``fit``.
 This module imports ``distributed``: it is imported only when a dask backend
@@ -30,7 +30,8 @@ from distributed.client import FutureCancelledError
 from distributed.comm.core import CommClosedError
 from joblib._dask import DaskDistributedBackend, _TracebackCapturingWrapper
 
-from sktune.search._retry import ClusterLostError, LostBatchError
+from sktune.exceptions import ClusterLostError
+from sktune.search._retry import LostBatchError
 
 # Errors that mean "the cluster lost this batch", not "a fit failed". A fit's
 # own error comes back as the batch's result, not as one of these.

@@ -13,7 +13,7 @@ joblib dask backend: it reports every lost batch and watches the cluster.
 scatters the data anew for each call), up to ``MAX_ATTEMPTS`` times, after
 waiting up to ``CLUSTER_LOST_AFTER`` seconds for a worker. A cluster without
 scheduler or workers for that long ends the search with
-:class:`ClusterLostError`; every batch evaluated before is in ``cv_results_``
+:class:`~sktune.exceptions.ClusterLostError`; every batch evaluated before is in ``cv_results_``
 and in the checkpoint. Other backends are left as they are: a fit that fails
 is a fit failure, not a lost batch.
 """
@@ -25,37 +25,13 @@ import warnings
 from joblib import parallel_config
 from joblib.parallel import get_active_backend
 
+from sktune.exceptions import ClusterLostError
+
 #: How many times one batch is evaluated before the search gives up on it.
 MAX_ATTEMPTS = 3
 #: Seconds without a scheduler, or without any worker, after which the
 #: cluster counts as gone.
 CLUSTER_LOST_AFTER = 60.0
-
-
-class ClusterLostError(RuntimeError):
-    """The Dask cluster went away, or kept losing a batch, during a search.
-
-    Parameters
-    ----------
-    why : str
-        What was seen, e.g. "the scheduler has had no worker for 60 s".
-    checkpoint : str, path-like or None
-        The search's checkpoint, named as the place where the finished
-        batches are kept.
-    """
-
-    def __init__(self, why, checkpoint=None):
-        self.why, self.checkpoint = why, checkpoint
-        kept = "cv_results_"
-        if checkpoint is not None:
-            kept += f" and in the checkpoint {str(checkpoint)!r}; fit again to resume from it"
-        super().__init__(
-            f"The search stopped because the Dask cluster is gone: {why}. Every "
-            f"candidate of the batches finished before is in {kept}."
-        )
-
-    def __reduce__(self):
-        return type(self), (self.why, self.checkpoint)
 
 
 class LostBatchError(RuntimeError):
