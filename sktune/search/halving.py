@@ -110,7 +110,9 @@ class HalvingBayesSearchCV(HalvingLoopMixin, OptimizerSearchCV):
 
     n_points : int or None, default=None
         New first-rung candidates proposed together. None: one at a time with
-        one worker, else enough to give every worker about four fits a step.
+        one worker, else enough to give every worker at least four fits a
+        step and the same number of fits (4 candidates for 2 workers and 3
+        folds).
         With several workers, steps that promote few candidates are also
         topped up with new first-rung candidates so that no worker idles;
         the candidates proposed then depend on ``n_jobs``.
@@ -303,7 +305,16 @@ n_splits_, refit_time_, multimetric_
         if self.n_points is not None:
             return self.n_points
         workers = self._n_workers()
-        return 1 if workers == 1 else ceil(4 * workers / self._n_splits)
+        if workers == 1:
+            return 1
+        # At least four fits per worker and, unless that takes over 50 % more
+        # candidates, a multiple of the workers in all, so that equal
+        # first-rung fits end together rather than leave one worker alone
+        # with the last (9 fits on 2 workers: 90 % at best).
+        n = ceil(4 * workers / self._n_splits)
+        return next(
+            (m for m in range(n, n + n // 2 + 1) if (m * self._n_splits) % workers == 0), n
+        )
 
     def _n_workers(self):
         return max(1, effective_n_jobs(self.n_jobs))

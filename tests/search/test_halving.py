@@ -266,6 +266,21 @@ def test_parallel_steps_pipeline_brackets_and_keep_reproducibility():
     assert run().cv_results_["params"] == search.cv_results_["params"]
 
 
+@pytest.mark.parametrize(
+    "n_jobs, n_splits, expected",
+    [(1, 3, 1), (2, 3, 4), (2, 5, 2), (4, 5, 4), (3, 3, 4), (8, 3, 16)],
+)
+def test_first_rung_batches_give_every_worker_as_many_fits(n_jobs, n_splits, expected):
+    # At least four fits per worker, and the same number for each: 3 candidates
+    # on 3 folds would leave one of 2 workers alone with the ninth fit.
+    search = HalvingBayesSearchCV(BudgetProbe(), {"C": loguniform(1e-3, 1e3)}, n_jobs=n_jobs)
+    search._n_splits = n_splits
+    n = search._batch_size()
+    assert n == expected
+    if n_jobs > 1:
+        assert n * n_splits >= 4 * n_jobs and (n * n_splits) % n_jobs == 0
+
+
 # -- bad input fails before any fit ------------------------------------------------------------
 @pytest.mark.parametrize(
     "kwargs, error, match",
