@@ -23,8 +23,8 @@ measured with a scorer that reads the clock), so proposal costs are included.
 
 The worker-utilisation figure runs ``HalvingBayesSearchCV(n_jobs=2)`` on an
 MLP problem whose candidates' fit times differ about 5x and measures, from
-each fit's start and end in each worker process, the share of the wall time
-both workers were fitting.
+the start and end of each fit and predict (how the search scores a fit) in
+each worker process, the share of the wall time both workers were busy.
 
 Usage::
 
