@@ -51,6 +51,10 @@ VARIANTS = {
         "prior mean at the mean of the warped values, not at the worst",
         {f"{_WARPING}._PRIOR_MEAN_AT_WORST": False},
     ),
+    "observed-incumbent": (
+        "improvement measured against the lowest told value, not the lowest prediction",
+        {f"{_BAYES}._PLUGIN_INCUMBENT": False},
+    ),
     "refit-always": (
         "hyper-parameters refitted at every tell, not after 10% more data",
         {f"{_BAYES}._REFIT_FRACTION": 0.0},
