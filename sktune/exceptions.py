@@ -13,10 +13,9 @@ class ClusterLostError(RuntimeError):
     Raised by ``fit`` of any sktune search run on joblib's ``"dask"`` backend
     once the client has had no scheduler, or the scheduler no worker, for 60
     seconds (or joblib's ``wait_for_workers_timeout``, if longer), or the same
-    batch was lost three times. The
-    candidates of every batch finished before are in ``cv_results_`` and in
-    the checkpoint, when the search has one: fitting again resumes from it.
-    A subclass of ``RuntimeError``.
+    batch was lost three times. The candidates of every batch finished before
+    are in ``cv_results_`` and in the checkpoint, when the search has one:
+    fitting again resumes from it. A subclass of ``RuntimeError``.
 
     Parameters
     ----------
