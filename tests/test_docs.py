@@ -74,6 +74,7 @@ API_ENTRIES = [
     "sktune.plots.plot_convergence",
     "sktune.plots.plot_parameters",
     "sktune.plots.plot_budget",
+    "sktune.exceptions.ClusterLostError",
 ]
 
 # User-guide pages with ``>>>`` examples, and what they import.
