@@ -586,7 +586,7 @@ def part_utilisation():
           f"shifted digits ({X.shape[0]} x {X.shape[1]})")
     print(f"fit time per iteration, slowest / fastest candidate: "
           f"{np.max(durations) / np.min(durations):.1f}x")
-    n_fits = len(search.cv_results_["params"]) * 3
+    n_fits = len(search.cv_results_["params"]) * search.n_splits_
     print(f"wall time {end - start:.1f} s, {n_fits} fits, workers {len(by_worker)}")
     print(f"share of wall time both workers are fitting or scoring: {both.mean():.1%}")
     print(f"share of worker time spent fitting or scoring: {busy.mean():.1%}")
