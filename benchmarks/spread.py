@@ -32,15 +32,16 @@ from sktune import BayesSearchCV  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _problems import make_problems  # noqa: E402
+from quality import _search_kwargs  # noqa: E402
 
 METHODS = {"RandomizedSearchCV": RandomizedSearchCV, "sktune BayesSearchCV": BayesSearchCV}
 
 
 def spread(problem, cls, seed, n_iter, top):
     """(best, mean of the ``top`` best, median) CV score of one search."""
+    # quality.py's settings, so that the searches are the ones its tables score.
     search = cls(
-        problem.estimator, problem.param_distributions, n_iter=n_iter, cv=problem.cv,
-        scoring=problem.scoring, refit=False, random_state=seed,
+        problem.estimator, problem.param_distributions, **_search_kwargs(problem, n_iter, seed)
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

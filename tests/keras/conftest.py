@@ -41,7 +41,6 @@ def tiny_model(meta, hidden=8):
     )
 
 
-
 def dropout_model(meta):
     """Binary classifier with dropout: what makes a fit depend on its seed."""
     return keras.Sequential(
