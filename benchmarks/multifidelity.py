@@ -349,7 +349,8 @@ class PerBudgetHalvingSearchCV(HalvingBayesSearchCV):
 
 
 def run_halving_bayes(
-    problem, seed, X, y, max_time, n_brackets=None, continue_training=True, cls=None
+    problem, seed, X, y, max_time, n_brackets=None, continue_training=True, cls=None,
+    bracket_schedule="repeat",
 ):
     clock = ClockedScorer(check_scoring(problem.make_estimator(), problem.scoring))
     search = (cls or HalvingBayesSearchCV)(
@@ -357,6 +358,7 @@ def run_halving_bayes(
         min_resources=problem.min_resources, max_resources=problem.max_resources,
         cv=_cv(problem, seed), scoring=clock, refit=False, random_state=seed,
         n_brackets=n_brackets, max_time=max_time, continue_training=continue_training,
+        bracket_schedule=bracket_schedule,
     )
     start = time.monotonic()
     search.fit(X, y)
@@ -367,6 +369,8 @@ def run_halving_bayes(
     )
     spent = int(np.sum(results["n_resources"]) * CV)
     name = "HalvingBayesSearchCV" if cls is None else "  per-budget (BOHB) rule"
+    if bracket_schedule != "repeat":
+        name = f"  {bracket_schedule} brackets"
     return Run(name, events, seconds, {"resources": spent})
 
 
@@ -468,6 +472,9 @@ def part_time_to_target(problems, seeds, strategies=False):
             if strategies:
                 runs.setdefault("  per-budget (BOHB) rule", []).append(
                     run_halving_bayes(problem, seed, X, y, budget, cls=PerBudgetHalvingSearchCV)
+                )
+                runs.setdefault("  hyperband brackets", []).append(
+                    run_halving_bayes(problem, seed, X, y, budget, bracket_schedule="hyperband")
                 )
             runs.setdefault("HalvingRandomSearchCV", []).append(
                 run_halving_random(problem, seed, X, y, budget)
@@ -605,7 +612,8 @@ def main(argv=None):
     parser.add_argument("--part", choices=["all", "target", "continuation", "utilisation"],
                         default="all")
     parser.add_argument("--strategies", action="store_true",
-                        help="also run HalvingBayesSearchCV with BOHB's per-budget rule")
+                        help="also run HalvingBayesSearchCV with BOHB's per-budget rule "
+                             "and with Hyperband's brackets")
     parser.add_argument("--quick", action="store_true",
                         help="2 problems, 2 seeds: checks that the script runs")
     args = parser.parse_args(argv)

@@ -13,7 +13,10 @@ from all of them are implemented, as ``strategy``:
     the order successive halving itself establishes, on a scale that mixes
     budgets soundly, so the surrogate sees good *and* bad regions (eliminated
     candidates are its negative examples) and proposals get better from the
-    first bracket on.
+    first bracket on. A candidate first evaluated at rung ``s > 0`` (a
+    Hyperband bracket that starts there) is valued the same way, which
+    credits it with the rungs below ``s`` it skipped: the worst of them
+    counts as much as the best candidate stopped at rung ``s - 1``.
 ``"per-budget"``
     BOHB's rule (Falkner et al., ICML 2018): a surrogate of the evaluations of
     the largest budget that has ``min_points`` of them. Its data are promoted

@@ -36,27 +36,35 @@ class Candidate:
 
 
 class Bracket:
-    """Candidates started together at the first rung and halved up to the last.
+    """Candidates started together at one rung and halved up to the last.
 
     Parameters
     ----------
     index : int
     n_first : int
-        Candidates wanted at the first rung.
+        Candidates wanted at the bracket's first rung.
+    start : int, default=0
+        The bracket's first rung (a Hyperband bracket may skip low budgets).
+
+    Attributes
+    ----------
+    rung : int
+        The rung being evaluated, numbered as in the schedule.
     """
 
-    def __init__(self, index, n_first):
+    def __init__(self, index, n_first, start=0):
         self.index = index
         self.n_first = n_first
+        self.start = start
         self.rungs = [[]]
-        self.rung = 0
+        self.rung = start
         self.done = False
         self._first_rung_closed = False
 
     @property
     def n_open(self):
         """First-rung places still to fill."""
-        if self.rung > 0 or self._first_rung_closed:
+        if self.rung > self.start or self._first_rung_closed:
             return 0
         return self.n_first - len(self.rungs[0])
 
@@ -85,7 +93,7 @@ class Bracket:
 
     def rung_finished(self):
         """Whether every candidate of the current rung has its score."""
-        current = self.rungs[self.rung]
+        current = self.rungs[-1]
         if self.n_open > 0 or not current:
             return False
         return all(self.rung in c.scores for c in current)
@@ -97,7 +105,7 @@ class Bracket:
         candidates last, ties in order of evaluation. After the last rung
         nothing is promoted and the bracket is done.
         """
-        current = self.rungs[self.rung]
+        current = self.rungs[-1]
         if self.rung + 1 >= schedule.n_iterations:
             self.done = True
             return [], list(current)

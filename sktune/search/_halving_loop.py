@@ -1,7 +1,9 @@
 """The loop of HalvingBayesSearchCV: brackets of rungs, evaluated step by step.
 
-Each step evaluates the candidates promoted at the end of a rung and new
-first-rung candidates (proposed by the multi-fidelity optimiser of their
+A bracket starts at rung 0, or, with ``bracket_schedule="hyperband"``, at the
+rung :func:`~sktune.search._schedule.bracket_shape` gives it. Each step
+evaluates the candidates promoted at the end of a rung and new first-rung
+candidates (proposed by the multi-fidelity optimiser of their
 sub-space): a batch of them when nothing is promoted, or, with several
 workers, as many as keep every worker busy beside the promotions (planned
 from the budgets, so the plan never depends on timing). The tasks of a step
@@ -24,7 +26,7 @@ from sktune.callbacks import SearchState, stopping_rules
 from sktune.search._brackets import Bracket
 from sktune.search._checkpoint import decode_output, mean_score
 from sktune.search._failures import warn_non_finite
-from sktune.search._schedule import n_new_to_balance
+from sktune.search._schedule import bracket_shape, n_new_to_balance
 from sktune.search._verbose import print_stop
 
 _SEED_BOUND = 2**32 - 1
@@ -148,7 +150,7 @@ class HalvingLoopMixin:
         else:
             resources = self._schedule.n_resources
             costs = [resources[rung] for _, rung in tasks for _ in range(self._n_splits)]
-            new_cost = [resources[0]] * self._n_splits
+            new_cost = [resources[self._next_first_rung()]] * self._n_splits
             wanted = n_new_to_balance(
                 costs, new_cost, self._n_workers(), self._n_open_slots()
             )
@@ -162,16 +164,26 @@ class HalvingLoopMixin:
                 bracket.close_first_rung()
                 self._exhausted = not any(o.n_remaining for o in self.optimizers_)
                 continue
-            new.extend((candidate, 0) for candidate in proposed)
+            new.extend((candidate, bracket.start) for candidate in proposed)
         return new
 
     def _n_open_slots(self):
         """First-rung places left in open brackets and in brackets still allowed."""
         open_now = sum(b.n_open for b in self._brackets)
-        more = self._schedule.n_candidates[0] * (
-            self._n_brackets_left() if self.n_brackets is not None else 1
-        )
+        n_more = self._n_brackets_left() if self.n_brackets is not None else 1
+        first = len(self._brackets)
+        more = sum(self._bracket_shape(i)[1] for i in range(first, first + n_more))
         return open_now + more
+
+    def _bracket_shape(self, index):
+        return bracket_shape(self._schedule, index, self.bracket_schedule)
+
+    def _next_first_rung(self):
+        """The first rung of the bracket that new candidates would join."""
+        for bracket in self._brackets:
+            if bracket.n_open > 0:
+                return bracket.start
+        return self._bracket_shape(len(self._brackets))[0]
 
     def _n_brackets_left(self):
         return max(0, self.n_brackets - len(self._brackets))
@@ -182,7 +194,8 @@ class HalvingLoopMixin:
                 return bracket
         if self._exhausted or (self.n_brackets is not None and self._n_brackets_left() == 0):
             return None
-        bracket = Bracket(len(self._brackets), self._schedule.n_candidates[0])
+        start, n_first = self._bracket_shape(len(self._brackets))
+        bracket = Bracket(len(self._brackets), n_first, start)
         self._brackets.append(bracket)
         return bracket
 
@@ -204,10 +217,10 @@ class HalvingLoopMixin:
                     if key in self._known:
                         # Another point decoded to a known candidate: the optimiser
                         # learns its first-rung score instead of a second fit.
-                        score = self._known[key]
-                        self.optimizers_[k].tell(point[None], [-score], rung=0)
+                        rung, score = self._known[key]
+                        self.optimizers_[k].tell(point[None], [-score], rung=rung)
                         continue
-                    self._known[key] = np.nan
+                    self._known[key] = (bracket.start, np.nan)
                     params = subspaces[k].from_unit(point)
                     proposed.append(bracket.add(k, point, params, key))
         return proposed
@@ -264,8 +277,8 @@ class HalvingLoopMixin:
             score = mean_score(out, self._metric(out))
             candidate.scores[rung] = score
             self._counts[rung] += 1
-            if rung == 0:
-                self._known[candidate.key] = score
+            if rung == min(candidate.scores):  # its bracket's first rung
+                self._known[candidate.key] = (rung, score)
             self.optimizers_[candidate.subspace].tell(candidate.point[None], [-score], rung=rung)
             if rung == top_rung:
                 self._state.add([score], [True])
@@ -332,6 +345,8 @@ class HalvingLoopMixin:
             "aggressive_elimination": self.aggressive_elimination,
             "n_points": n_points,
         }
+        if self.bracket_schedule != "repeat":  # checkpoints written before it still match
+            fingerprints["schedule"]["bracket_schedule"] = self.bracket_schedule
         return fingerprints
 
     def _print_step(self, tasks):

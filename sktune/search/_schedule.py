@@ -3,7 +3,8 @@
 :func:`halving_schedule` gives, for ``HalvingRandomSearchCV``'s arguments, the
 candidates and resources of every rung exactly as scikit-learn computes them,
 so that swapping ``HalvingRandomSearchCV`` for ``HalvingBayesSearchCV`` keeps
-its schedule. :func:`lpt_utilisation` and :func:`n_new_to_balance` decide how
+its schedule; :func:`bracket_shape` gives the first rung and size of each
+bracket when brackets repeat. :func:`lpt_utilisation` and :func:`n_new_to_balance` decide how
 much new low-budget work to add to a step so that parallel workers stay busy.
 """
 
@@ -113,6 +114,35 @@ def halving_schedule(
         n_possible_iterations=n_possible,
         factor=factor,
     )
+
+
+BRACKET_SCHEDULES = ("repeat", "hyperband")
+
+
+def bracket_shape(schedule, index, bracket_schedule="repeat"):
+    """``(first_rung, n_first)`` of the bracket numbered ``index`` (from 0).
+
+    ``"repeat"`` starts every bracket at rung 0 with ``n_candidates[0]``
+    candidates. ``"hyperband"`` hedges against low budgets that mislead, as
+    Hyperband (Li et al., JMLR 2018) does: bracket ``index`` starts at rung
+    ``s = index % n_iterations`` with ``n_candidates[0] * n / ((n - s) *
+    factor**s)`` candidates (rounded up; ``n`` rungs), which costs each
+    bracket about the same training: 27, 12, 6 and 4 candidates starting
+    with 1, 3, 9 and 27 units for factor 3 and 4 rungs. Bracket 0 is the
+    ``"repeat"`` bracket, so one bracket is ``HalvingRandomSearchCV``'s
+    schedule either way.
+    """
+    if bracket_schedule not in BRACKET_SCHEDULES:
+        raise ValueError(
+            f"bracket_schedule must be one of {BRACKET_SCHEDULES}, got {bracket_schedule!r}."
+        )
+    n_first = schedule.n_candidates[0]
+    if bracket_schedule == "repeat":
+        return 0, n_first
+    n = schedule.n_iterations
+    start = index % n
+    size = n_first * n / ((n - start) * schedule.factor**start)
+    return start, max(1, ceil(size - 1e-9))  # 12.000000000000002 is 12
 
 
 def lpt_utilisation(costs, n_workers):

@@ -6,19 +6,17 @@ from numbers import Integral, Real
 
 from joblib import effective_n_jobs
 import numpy as np
-from sklearn.base import is_classifier
-from sklearn.model_selection._split import _yields_constant_splits
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _num_samples, column_or_1d
+from sklearn.utils.validation import _num_samples
 
 from sktune._budget import plain
 from sktune.optimize.bayes import GPOptimizer
 from sktune.optimize.multifidelity import MultiFidelityOptimizer
 from sktune.search._base import OptimizerSearchCV
 from sktune.search._docs import fill_shared_docs
+from sktune.search._halving_checks import resolve_schedule
 from sktune.search._halving_loop import HalvingLoopMixin
-from sktune.search._schedule import halving_schedule
+from sktune.search._schedule import BRACKET_SCHEDULES
 
 
 @fill_shared_docs
@@ -33,10 +31,11 @@ class HalvingBayesSearchCV(HalvingLoopMixin, OptimizerSearchCV):
     Every candidate starts with ``min_resources`` (samples, epochs, trees,
     iterations...); the best ``1 / factor`` of each rung are evaluated again
     with ``factor`` times more, up to ``max_resources``. Instead of sampling
-    the candidates at random, the search proposes them from Gaussian
-    processes fitted to the evaluations made so far at every budget (BOHB's
-    rule: the largest budget with enough evaluations guides the proposals),
-    and brackets can repeat, each learning from the ones before.
+    the candidates at random, the search proposes them from a Gaussian
+    process fitted to the evaluations made so far at every budget (each
+    candidate valued by the rung it reached and its rank there), and
+    brackets can repeat, each learning from the ones before, or start at
+    higher budgets as Hyperband's do (``bracket_schedule``).
 
     Keras estimators continue training when promoted: a candidate evaluated
     with 3 epochs and promoted to 9 on the same fold resumes from its 3-epoch
@@ -98,6 +97,16 @@ class HalvingBayesSearchCV(HalvingLoopMixin, OptimizerSearchCV):
         work of ``HalvingRandomSearchCV``. None repeats brackets until
         ``max_time``, ``n_iter_no_change`` or ``target_score`` stops the search
         (one of them is then required).
+
+    bracket_schedule : {"repeat", "hyperband"}, default="repeat"
+        Where brackets start. "repeat" starts every bracket at
+        ``min_resources`` with ``n_candidates`` candidates. "hyperband"
+        hedges against low budgets that rank candidates differently from the
+        full budget, as Hyperband does: bracket ``i`` starts at rung
+        ``i % n_iterations_`` with fewer candidates, so that each bracket
+        costs about the same (27, 12, 6 and 4 candidates starting with 1, 3,
+        9 and 27 epochs for factor 3 and 27 epochs). The first bracket is the
+        same either way.
 
     continue_training : bool, default=True
         Whether a promoted candidate continues from its state at the lower
@@ -170,7 +179,9 @@ n_splits_, refit_time_, multimetric_
         Brackets started.
 
     schedule_cost_ : float
-        Training of one bracket, in candidates trained with ``max_resources``.
+        Training of the first bracket, in candidates trained with
+        ``max_resources`` (of every bracket with ``bracket_schedule="repeat"``,
+        and about that of every bracket with "hyperband").
 
     optimizers_ : list of MultiFidelityOptimizer
         The ask/tell optimiser of each sub-space, with the points and negated
@@ -215,6 +226,7 @@ n_splits_, refit_time_, multimetric_
         ],
         "aggressive_elimination": ["boolean"],
         "n_brackets": [Interval(Integral, 1, None, closed="left"), None],
+        "bracket_schedule": [StrOptions(set(BRACKET_SCHEDULES))],
         "continue_training": ["boolean"],
         "n_points": [Interval(Integral, 1, None, closed="left"), None],
         "n_initial_points": [Interval(Integral, 1, None, closed="left"), None],
@@ -243,6 +255,7 @@ n_splits_, refit_time_, multimetric_
         n_jobs=None,
         verbose=0,
         n_brackets=1,
+        bracket_schedule="repeat",
         continue_training=True,
         n_points=None,
         max_time=None,
@@ -274,6 +287,7 @@ n_splits_, refit_time_, multimetric_
         self.aggressive_elimination = aggressive_elimination
         self.random_state = random_state
         self.n_brackets = n_brackets
+        self.bracket_schedule = bracket_schedule
         self.continue_training = continue_training
         self.n_points = n_points
         self.max_time = max_time
@@ -355,87 +369,10 @@ n_splits_, refit_time_, multimetric_
         # Called by ``fit`` before the checkpoint or any fit, once ``space_``
         # is known (the schedule needs its size). scikit-learn's own
         # ``_check_input_parameters`` hook exists only from version 1.9 on.
-        split_params = self._get_routed_params_for_fit(params).splitter.split
         self._base_cv = cv  # n_samples rungs subsample its folds
-        if not _yields_constant_splits(cv):
-            raise ValueError(
-                "The cv parameter must yield consistent folds across calls to "
-                "split(): successive halving compares candidates across calls. Set "
-                "its random_state to an int, or set shuffle=False."
-            )
-        if self.n_candidates == "exhaust" and self.min_resources == "exhaust":
-            raise ValueError(
-                "n_candidates and min_resources cannot be both set to 'exhaust': "
-                "each is derived from the other. Set one of them to a number."
-            )
-        self._check_resource_parameter()
-        n_splits = cv.get_n_splits(X, y, **split_params)
-        if self.min_resources in ("smallest", "exhaust"):
-            if self.resource == "n_samples":
-                self.min_resources_ = 2 * n_splits
-                if is_classifier(self.estimator):
-                    target = column_or_1d(y) if np.ndim(y) == 1 else np.asarray(y)
-                    check_classification_targets(target)
-                    self.min_resources_ *= len(np.unique(target))
-            else:
-                self.min_resources_ = 1
-        else:
-            self.min_resources_ = self.min_resources
-        self.max_resources_ = self._resolve_max_resources(X)
-        if self.min_resources_ == 0:
-            raise ValueError(
-                f"min_resources_={self.min_resources_}: you might have passed an "
-                "empty dataset X."
-            )
-        if self.min_resources_ > self.max_resources_:
-            raise ValueError(
-                f"min_resources_={self.min_resources_} is greater than "
-                f"max_resources_={self.max_resources_}: lower min_resources or raise "
-                "max_resources."
-            )
-        self._schedule = halving_schedule(
-            n_candidates=self.n_candidates,
-            min_resources=self.min_resources_,
-            max_resources=self.max_resources_,
-            factor=self.factor,
-            aggressive_elimination=self.aggressive_elimination,
-            min_resources_exhaust=self.min_resources == "exhaust",
-            space_size=self.space_.size,
+        self.min_resources_, self.max_resources_, self._schedule = resolve_schedule(
+            self, X, y, params, cv
         )
-        self.min_resources_ = self._schedule.min_resources
-
-    def _check_resource_parameter(self):
-        if self.resource == "n_samples":
-            return
-        names = self.estimator.get_params(deep=True)
-        if self.resource not in names:
-            raise ValueError(
-                f"Cannot use resource={self.resource} which is not supported by "
-                f"estimator {type(self.estimator).__name__}: it is not one of its "
-                "parameters. Use 'n_samples' or a parameter that sets the training "
-                f"effort, e.g. {_budget_like(names) or sorted(names)[:8]}."
-            )
-        searched = {n for sub in self.space_.subspaces for n in sub.names}
-        if self.resource in searched:
-            raise ValueError(
-                f"Cannot use parameter {self.resource} as the resource since it is "
-                "part of the searched parameters: the search sets the resource "
-                "itself. Remove it from param_distributions."
-            )
-
-    def _resolve_max_resources(self, X):
-        if self.max_resources != "auto":
-            return self.max_resources
-        if self.resource == "n_samples":
-            return self._n_samples_orig
-        value = self.estimator.get_params(deep=True)[self.resource]
-        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-            raise ValueError(
-                "resource can only be 'n_samples' when max_resources='auto', unless "
-                f"the estimator's {self.resource} is a positive int to take as the "
-                f"largest budget; it is {value!r}. Give max_resources as a positive int."
-            )
-        return int(value)
 
     @staticmethod
     def _select_best_index(refit, refit_metric, results):
@@ -456,7 +393,3 @@ n_splits_, refit_time_, multimetric_
             for params in candidate_params
         ]
         return super()._format_results(candidate_params, n_splits, out, more_results)
-
-def _budget_like(names):
-    hints = ("epoch", "max_iter", "n_estimators", "n_iter")
-    return sorted(n for n in names if any(h in n.rsplit("__", 1)[-1] for h in hints))

@@ -25,7 +25,12 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sktune import HalvingBayesSearchCV, Integer
 from sktune._budget import Budget
-from sktune.search._schedule import halving_schedule, lpt_utilisation, n_new_to_balance
+from sktune.search._schedule import (
+    bracket_shape,
+    halving_schedule,
+    lpt_utilisation,
+    n_new_to_balance,
+)
 
 X_IRIS, Y_IRIS = load_iris(return_X_y=True)
 X, Y = make_classification(n_samples=300, n_features=6, random_state=0)
@@ -133,6 +138,24 @@ def test_schedule_arithmetic_on_its_own():
     assert schedule.full_budget_equivalents == 4
 
 
+def test_hyperband_brackets_are_those_of_the_hyperband_paper():
+    schedule = halving_schedule(
+        n_candidates="exhaust",
+        min_resources=1,
+        max_resources=27,
+        factor=3,
+        aggressive_elimination=False,
+        min_resources_exhaust=False,
+    )
+    # Li et al. (2018), Table 1 for R=27 and eta=3: brackets of 27, 12, 6 and 4
+    # candidates starting with 1, 3, 9 and 27 units; then the cycle starts again.
+    shapes = [bracket_shape(schedule, i, "hyperband") for i in range(6)]
+    assert shapes == [(0, 27), (1, 12), (2, 6), (3, 4), (0, 27), (1, 12)]
+    assert {bracket_shape(schedule, i, "repeat") for i in range(6)} == {(0, 27)}
+    with pytest.raises(ValueError, match="bracket_schedule must be one of"):
+        bracket_shape(schedule, 0, "bohb")
+
+
 def test_step_balancing_adds_short_tasks_until_workers_are_busy():
     long_tasks = [27.0] * 3  # one candidate promoted to 27 epochs, 3 folds
     assert lpt_utilisation(long_tasks, 2) == pytest.approx(81 / 108)
@@ -223,6 +246,36 @@ def test_brackets_repeat_and_later_ones_learn_from_larger_budgets():
     assert search.stop_reason_ == "n_brackets"
 
 
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_hyperband_brackets_start_higher_and_keep_halving(n_jobs):
+    search = HalvingBayesSearchCV(
+        BudgetProbe(), {"C": loguniform(1e-3, 1e3)}, resource="budget", max_resources=9,
+        cv=2, n_brackets=4, bracket_schedule="hyperband", random_state=0, n_jobs=n_jobs,
+    ).fit(X, Y)
+    results = search.cv_results_
+    per_bracket = {}
+    for bracket, rung, n_resources in zip(
+        results["bracket"], results["iter"], results["n_resources"], strict=True
+    ):
+        assert n_resources == (1, 3, 9)[rung]
+        counts = per_bracket.setdefault(int(bracket), {})
+        counts[int(rung)] = counts.get(int(rung), 0) + 1
+    # Rungs 1, 3 and 9 with 9 candidates at the first: the second bracket
+    # starts at 3 with ceil(9 * 3 / (2 * 3)) = 5, the third at 9 with 3, the
+    # fourth is the first again; every bracket keeps the best third.
+    assert per_bracket == {
+        0: {0: 9, 1: 3, 2: 1}, 1: {1: 5, 2: 2}, 2: {2: 3}, 3: {0: 9, 1: 3, 2: 1}
+    }
+    assert search.n_candidates_ == [18, 11, 7]
+    assert search.n_resources_ == [1, 3, 9]
+    assert results["n_resources"][search.best_index_] == 9
+    # No candidate is evaluated as new twice, whichever rung its bracket starts at.
+    first = {}
+    for params, bracket in zip(results["params"], results["bracket"], strict=True):
+        first.setdefault(params["C"], bracket)
+        assert first[params["C"]] == bracket
+
+
 def test_brackets_repeat_until_a_stopping_rule():
     search = HalvingBayesSearchCV(
         BudgetProbe(), {"C": loguniform(1e-3, 1e3)}, resource="budget",
@@ -292,6 +345,7 @@ def test_first_rung_batches_give_every_worker_as_many_fits(n_jobs, n_splits, exp
         ({"resource": "C", "max_resources": 10}, ValueError, r"part of the searched parameters"),
         ({"min_resources": "exhaust", "n_candidates": "exhaust"}, ValueError, r"both set to 'exhaust'"),
         ({"n_brackets": None}, ValueError, r"max_time, n_iter_no_change and target_score"),
+        ({"bracket_schedule": "bohb"}, InvalidParameterError, r"bracket_schedule"),
         ({"cv": KFold(3, shuffle=True)}, ValueError, r"consistent folds"),
     ],
 )
@@ -384,11 +438,13 @@ def same_halving_search(a, b):
     assert a.best_params_ == b.best_params_ and a.n_candidates_ == b.n_candidates_
 
 
-def test_finished_halving_search_run_again_only_refits(tmp_path):
+@pytest.mark.parametrize("bracket_schedule", ["repeat", "hyperband"])
+def test_finished_halving_search_run_again_only_refits(tmp_path, bracket_schedule):
     path, log = tmp_path / "search.jsonl", tmp_path / "fits.txt"
-    first = halving_with_checkpoint(path, log_path=str(log)).fit(X, Y)
+    kwargs = {"bracket_schedule": bracket_schedule, "n_brackets": 3}
+    first = halving_with_checkpoint(path, log_path=str(log), **kwargs).fit(X, Y)
     n_fits = len(fits_logged(log))
-    again = halving_with_checkpoint(path, log_path=str(log)).fit(X, Y)
+    again = halving_with_checkpoint(path, log_path=str(log), **kwargs).fit(X, Y)
     assert fits_logged(log)[n_fits:] == [9]  # the refit, with the largest budget
     same_halving_search(again, first)
 
@@ -398,6 +454,8 @@ def test_halving_checkpoint_refuses_other_halving_settings(tmp_path):
     halving_with_checkpoint(path, n_brackets=1).fit(X, Y)
     with pytest.raises(ValueError, match=r"successive-halving settings differ"):
         halving_with_checkpoint(path, n_brackets=1, factor=2).fit(X, Y)
+    with pytest.raises(ValueError, match=r"successive-halving settings differ"):
+        halving_with_checkpoint(path, n_brackets=1, bracket_schedule="hyperband").fit(X, Y)
 
 
 @pytest.mark.slow
