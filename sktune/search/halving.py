@@ -91,12 +91,12 @@ class HalvingBayesSearchCV(HalvingLoopMixin, OptimizerSearchCV):
     n_brackets : int or None, default=1
         Successive-halving brackets to run. Each bracket evaluates
         ``n_candidates`` new candidates at ``min_resources`` (with the default
-        ``bracket_schedule``) and halves them up to ``max_resources``, costing as much training as about
-        ``schedule_cost_`` candidates trained with ``max_resources`` (4 with the
-        defaults for 27 candidates). With the default 1 the search does the
-        work of ``HalvingRandomSearchCV``. None repeats brackets until
-        ``max_time``, ``n_iter_no_change`` or ``target_score`` stops the search
-        (one of them is then required).
+        ``bracket_schedule``) and halves them up to ``max_resources``, costing
+        as much training as about ``schedule_cost_`` candidates trained with
+        ``max_resources`` (4 with the defaults for 27 candidates). With the
+        default 1 the search does the work of ``HalvingRandomSearchCV``. None
+        repeats brackets until ``max_time``, ``n_iter_no_change`` or
+        ``target_score`` stops the search (one of them is then required).
 
     bracket_schedule : {"repeat", "hyperband"}, default="repeat"
         Where brackets start. "repeat" starts every bracket at
