@@ -27,7 +27,7 @@ def build(meta, hidden=8):
     )
 
 
-def search(continue_training, log):
+def search(continue_training, log, **kwargs):
     classifier = KerasClassifier(
         build, loss="binary_crossentropy", optimizer="adam", batch_size=32,
         epochs=9, random_state=0, run_eagerly=True, callbacks=[EpochLog(log)],
@@ -36,7 +36,7 @@ def search(continue_training, log):
         make_pipeline(StandardScaler(), classifier),
         {"kerasclassifier__optimizer__learning_rate": loguniform(1e-3, 1e-1)},
         resource="kerasclassifier__epochs", n_candidates=9, cv=2, random_state=0,
-        continue_training=continue_training, refit=False,
+        continue_training=continue_training, refit=False, **kwargs,
     )
 
 
@@ -62,6 +62,25 @@ def test_promoted_keras_candidates_continue_instead_of_restarting():
     assert max(TRAINED_EPOCHS["continue"]) == 8 and 0 not in TRAINED_EPOCHS["continue"][-6:]
     # Continuing 1 -> 3 -> 9 epochs is the same training as 9 epochs in one go,
     # so the promoted candidates score as if restarted (seeded, same folds).
+    np.testing.assert_allclose(
+        continued.cv_results_["mean_test_score"], restarted.cv_results_["mean_test_score"],
+        atol=1e-6,
+    )
+
+
+@pytest.mark.slow
+def test_hyperband_brackets_continue_from_the_rung_they_start_at():
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    kwargs = {"n_brackets": 2, "bracket_schedule": "hyperband"}
+    restarted = search(False, "hyperband restart", **kwargs).fit(X, y)
+    continued = search(True, "hyperband continue", **kwargs).fit(X, y)
+    second = continued.cv_results_["bracket"] == 1
+    # The second bracket starts at 3 epochs with 5 candidates and promotes 2 to 9.
+    assert continued.cv_results_["n_resources"][second].tolist() == [3] * 5 + [9] * 2
+    # Per fold: the first bracket 9*1 + 3*2 + 1*6 epochs; the second trains its
+    # 5 candidates 3 epochs from scratch and its 2 promoted ones the 6 more.
+    assert len(TRAINED_EPOCHS["hyperband continue"]) == 2 * (21 + 5 * 3 + 2 * 6)
+    assert len(TRAINED_EPOCHS["hyperband restart"]) == 2 * (27 + 5 * 3 + 2 * 9)
     np.testing.assert_allclose(
         continued.cv_results_["mean_test_score"], restarted.cv_results_["mean_test_score"],
         atol=1e-6,
