@@ -453,7 +453,17 @@ class _LogInt:
 
 
 # -- the parts -------------------------------------------------------------------------------------
-def part_time_to_target(problems, seeds, strategies=False):
+PEERS = ("halving-random", "optuna")
+VARIANTS = ("per-budget", "hyperband")
+
+
+def part_time_to_target(problems, seeds, variants=(), peers=PEERS):
+    """BayesSearchCV sets the target and T; the halving searches run against them.
+
+    ``variants`` adds HalvingBayesSearchCV with BOHB's per-budget rule and with
+    Hyperband's brackets; ``peers`` chooses which of scikit-learn's and Optuna's
+    halving searches run beside sktune's.
+    """
     rows = []
     for name in problems:
         problem = PROBLEMS[name]
@@ -469,17 +479,19 @@ def part_time_to_target(problems, seeds, strategies=False):
             runs.setdefault("HalvingBayesSearchCV", []).append(
                 run_halving_bayes(problem, seed, X, y, budget)
             )
-            if strategies:
+            if "per-budget" in variants:
                 runs.setdefault("  per-budget (BOHB) rule", []).append(
                     run_halving_bayes(problem, seed, X, y, budget, cls=PerBudgetHalvingSearchCV)
                 )
+            if "hyperband" in variants:
                 runs.setdefault("  hyperband brackets", []).append(
                     run_halving_bayes(problem, seed, X, y, budget, bracket_schedule="hyperband")
                 )
-            runs.setdefault("HalvingRandomSearchCV", []).append(
-                run_halving_random(problem, seed, X, y, budget)
-            )
-            if problem.optuna_space is not None:
+            if "halving-random" in peers:
+                runs.setdefault("HalvingRandomSearchCV", []).append(
+                    run_halving_random(problem, seed, X, y, budget)
+                )
+            if "optuna" in peers and problem.optuna_space is not None:
                 runs.setdefault("OptunaSearchCV+pruner", []).append(
                     run_optuna(problem, seed, X, y, budget)
                 )
@@ -611,9 +623,11 @@ def main(argv=None):
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--part", choices=["all", "target", "continuation", "utilisation"],
                         default="all")
-    parser.add_argument("--strategies", action="store_true",
+    parser.add_argument("--strategies", nargs="*", choices=VARIANTS, default=None,
                         help="also run HalvingBayesSearchCV with BOHB's per-budget rule "
-                             "and with Hyperband's brackets")
+                             "and/or with Hyperband's brackets (both if none is named)")
+    parser.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS),
+                        help="the peers' halving searches to run (all by default)")
     parser.add_argument("--quick", action="store_true",
                         help="2 problems, 2 seeds: checks that the script runs")
     args = parser.parse_args(argv)
@@ -624,7 +638,8 @@ def main(argv=None):
         args.problems, args.seeds = ["keras-mlp-digits", "mlp-max-iter"], [0, 1]
     print("command: python benchmarks/multifidelity.py " + " ".join(sys.argv[1:]))
     if args.part in ("all", "target"):
-        part_time_to_target(args.problems, args.seeds, args.strategies)
+        variants = () if args.strategies is None else args.strategies or VARIANTS
+        part_time_to_target(args.problems, args.seeds, variants, args.peers)
     if args.part in ("all", "continuation"):
         part_continuation(args.problems, args.seeds)
     if args.part in ("all", "utilisation"):
