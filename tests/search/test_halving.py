@@ -123,8 +123,9 @@ def test_schedule_with_n_samples_matches_halving_random_search():
     assert search.min_resources_ == reference.min_resources_ == 2 * 3 * 3
 
 
-def test_schedule_arithmetic_on_its_own():
-    schedule = halving_schedule(
+def schedule_up_to_27():
+    """The schedule of 1 to 27 units with factor 3, as HalvingRandomSearchCV's defaults give it."""
+    return halving_schedule(
         n_candidates="exhaust",
         min_resources=1,
         max_resources=27,
@@ -132,6 +133,10 @@ def test_schedule_arithmetic_on_its_own():
         aggressive_elimination=False,
         min_resources_exhaust=False,
     )
+
+
+def test_schedule_arithmetic_on_its_own():
+    schedule = schedule_up_to_27()
     assert schedule.n_resources == (1, 3, 9, 27)
     assert schedule.n_candidates == (27, 9, 3, 1)
     # 27 + 27 + 27 + 27 epochs: the work of four full trainings.
@@ -139,14 +144,7 @@ def test_schedule_arithmetic_on_its_own():
 
 
 def test_hyperband_brackets_are_those_of_the_hyperband_paper():
-    schedule = halving_schedule(
-        n_candidates="exhaust",
-        min_resources=1,
-        max_resources=27,
-        factor=3,
-        aggressive_elimination=False,
-        min_resources_exhaust=False,
-    )
+    schedule = schedule_up_to_27()
     # Li et al. (2018), Table 1 for R=27 and eta=3: brackets of 27, 12, 6 and 4
     # candidates starting with 1, 3, 9 and 27 units; then the cycle starts again.
     shapes = [bracket_shape(schedule, i, "hyperband") for i in range(6)]
