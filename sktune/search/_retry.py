@@ -14,8 +14,8 @@ scatters the data anew for each call), up to ``MAX_ATTEMPTS`` times, after
 waiting up to ``CLUSTER_LOST_AFTER`` seconds for a worker. A cluster without
 scheduler or workers for that long ends the search with
 :class:`~sktune.exceptions.ClusterLostError`; every batch evaluated before is
-in ``cv_results_`` and in the checkpoint. Other backends are left as they are: a fit that fails
-is a fit failure, not a lost batch.
+in ``cv_results_`` and in the checkpoint. Other backends are left as they
+are: a fit that fails is a fit failure, not a lost batch.
 """
 
 from contextlib import contextmanager

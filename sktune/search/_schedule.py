@@ -4,8 +4,9 @@
 candidates and resources of every rung exactly as scikit-learn computes them,
 so that swapping ``HalvingRandomSearchCV`` for ``HalvingBayesSearchCV`` keeps
 its schedule; :func:`bracket_shape` gives the first rung and size of each
-bracket when brackets repeat. :func:`lpt_utilisation` and :func:`n_new_to_balance` decide how
-much new low-budget work to add to a step so that parallel workers stay busy.
+bracket when brackets repeat. :func:`lpt_utilisation` and
+:func:`n_new_to_balance` decide how much new low-budget work to add to a step
+so that parallel workers stay busy.
 """
 
 from dataclasses import dataclass
