@@ -178,20 +178,23 @@ class HalvingLoopMixin:
     def _bracket_shape(self, index):
         return bracket_shape(self._schedule, index, self.bracket_schedule)
 
+    def _open_bracket(self):
+        """The first bracket that still takes new candidates, or None."""
+        return next((bracket for bracket in self._brackets if bracket.n_open > 0), None)
+
     def _next_first_rung(self):
         """The first rung of the bracket that new candidates would join."""
-        for bracket in self._brackets:
-            if bracket.n_open > 0:
-                return bracket.start
-        return self._bracket_shape(len(self._brackets))[0]
+        bracket = self._open_bracket()
+        return bracket.start if bracket is not None else self._bracket_shape(len(self._brackets))[0]
 
     def _n_brackets_left(self):
         return max(0, self.n_brackets - len(self._brackets))
 
     def _filling_bracket(self):
-        for bracket in self._brackets:
-            if bracket.n_open > 0:
-                return bracket
+        """The open bracket, or a new one if the schedule allows it."""
+        bracket = self._open_bracket()
+        if bracket is not None:
+            return bracket
         if self._exhausted or (self.n_brackets is not None and self._n_brackets_left() == 0):
             return None
         start, n_first = self._bracket_shape(len(self._brackets))

@@ -4,9 +4,9 @@
 candidates and resources of every rung exactly as scikit-learn computes them,
 so that swapping ``HalvingRandomSearchCV`` for ``HalvingBayesSearchCV`` keeps
 its schedule; :func:`bracket_shape` gives the first rung and size of each
-bracket when brackets repeat. :func:`lpt_utilisation` and
-:func:`n_new_to_balance` decide how much new low-budget work to add to a step
-so that parallel workers stay busy.
+bracket when brackets repeat. :func:`first_rung_batch`,
+:func:`lpt_utilisation` and :func:`n_new_to_balance` decide how much new
+low-budget work to add to a step so that parallel workers stay busy.
 """
 
 from dataclasses import dataclass
@@ -144,6 +144,20 @@ def bracket_shape(schedule, index, bracket_schedule="repeat"):
     start = index % n
     size = n_first * n / ((n - start) * schedule.factor**start)
     return start, max(1, ceil(size - 1e-9))  # 12.000000000000002 is 12
+
+
+def first_rung_batch(n_workers, n_splits):
+    """How many new first-rung candidates to propose at a time.
+
+    At least four fits per worker and, unless that takes over 50 % more
+    candidates, a multiple of the workers in all, so that equal first-rung fits
+    end together rather than leave one worker alone with the last (9 fits on 2
+    workers: 90 % at best). One at a time with one worker, as BayesSearchCV.
+    """
+    if n_workers <= 1:
+        return 1
+    n = ceil(4 * n_workers / n_splits)
+    return next((m for m in range(n, n + n // 2 + 1) if (m * n_splits) % n_workers == 0), n)
 
 
 def lpt_utilisation(costs, n_workers):

@@ -1,7 +1,6 @@
 """HalvingBayesSearchCV: successive halving whose candidates the Bayesian optimiser proposes."""
 
 import functools
-from math import ceil
 from numbers import Integral, Real
 
 from joblib import effective_n_jobs
@@ -16,7 +15,7 @@ from sktune.search._base import OptimizerSearchCV
 from sktune.search._docs import fill_shared_docs
 from sktune.search._halving_checks import resolve_schedule
 from sktune.search._halving_loop import HalvingLoopMixin
-from sktune.search._schedule import BRACKET_SCHEDULES
+from sktune.search._schedule import BRACKET_SCHEDULES, first_rung_batch
 
 
 @fill_shared_docs
@@ -318,17 +317,7 @@ n_splits_, refit_time_, multimetric_
     def _batch_size(self):
         if self.n_points is not None:
             return self.n_points
-        workers = self._n_workers()
-        if workers == 1:
-            return 1
-        # At least four fits per worker and, unless that takes over 50 % more
-        # candidates, a multiple of the workers in all, so that equal
-        # first-rung fits end together rather than leave one worker alone
-        # with the last (9 fits on 2 workers: 90 % at best).
-        n = ceil(4 * workers / self._n_splits)
-        return next(
-            (m for m in range(n, n + n // 2 + 1) if (m * self._n_splits) % workers == 0), n
-        )
+        return first_rung_batch(self._n_workers(), self._n_splits)
 
     def _n_workers(self):
         return max(1, effective_n_jobs(self.n_jobs))

@@ -27,6 +27,7 @@ from sktune import HalvingBayesSearchCV, Integer
 from sktune._budget import Budget
 from sktune.search._schedule import (
     bracket_shape,
+    first_rung_batch,
     halving_schedule,
     lpt_utilisation,
     n_new_to_balance,
@@ -318,18 +319,23 @@ def test_parallel_steps_pipeline_brackets_and_keep_reproducibility():
 
 
 @pytest.mark.parametrize(
-    "n_jobs, n_splits, expected",
+    "n_workers, n_splits, expected",
     [(1, 3, 1), (2, 3, 4), (2, 5, 2), (4, 5, 4), (3, 3, 4), (8, 3, 16)],
 )
-def test_first_rung_batches_give_every_worker_as_many_fits(n_jobs, n_splits, expected):
+def test_first_rung_batches_give_every_worker_as_many_fits(n_workers, n_splits, expected):
     # At least four fits per worker, and the same number for each: 3 candidates
     # on 3 folds would leave one of 2 workers alone with the ninth fit.
-    search = HalvingBayesSearchCV(BudgetProbe(), {"C": loguniform(1e-3, 1e3)}, n_jobs=n_jobs)
-    search._n_splits = n_splits
-    n = search._batch_size()
+    n = first_rung_batch(n_workers, n_splits)
     assert n == expected
-    if n_jobs > 1:
-        assert n * n_splits >= 4 * n_jobs and (n * n_splits) % n_jobs == 0
+    if n_workers > 1:
+        assert n * n_splits >= 4 * n_workers and (n * n_splits) % n_workers == 0
+
+
+def test_search_proposes_first_rung_batches_for_its_workers():
+    search = HalvingBayesSearchCV(BudgetProbe(), {"C": loguniform(1e-3, 1e3)}, n_jobs=2)
+    search._n_splits = 3
+    assert search._batch_size() == first_rung_batch(2, 3)
+    assert search.set_params(n_points=3)._batch_size() == 3
 
 
 # -- bad input fails before any fit ------------------------------------------------------------
