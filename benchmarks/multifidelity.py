@@ -37,8 +37,10 @@ Usage::
 """
 
 import argparse
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 import json
+import multiprocessing
 import os
 import statistics
 import sys
@@ -488,13 +490,37 @@ PEERS = ("halving-random", "optuna")
 VARIANTS = ("per-budget", "hyperband")
 
 
-def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None):
+def _isolated(runner_name, problem_name, seed, kwargs):
+    """Run one search in this (fresh) process: see :func:`_call`."""
+    _quiet()
+    problem = PROBLEMS[problem_name]
+    if problem.resource == "epochs":
+        import keras  # noqa: F401 (imported before the clock starts, as in one process)
+    X, y = problem.data()
+    return globals()[runner_name](problem, seed, X, y, **kwargs)
+
+
+def _call(runner, problem, seed, X, y, isolate, **kwargs):
+    """One search, in this process or, with ``isolate``, in a fresh one.
+
+    A process that builds Keras models grows by a few megabytes per model
+    (TensorFlow keeps state per traced function), so all the searches of a
+    Keras problem with 5 seeds do not fit in memory in one process.
+    """
+    if not isolate:
+        return runner(problem, seed, X, y, **kwargs)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_isolated, runner.__name__, problem.name, seed, kwargs).result()
+
+
+def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, isolate=False):
     """BayesSearchCV sets the target and T; the halving searches run against them.
 
     ``variants`` adds HalvingBayesSearchCV with BOHB's per-budget rule and with
     Hyperband's brackets; ``peers`` chooses which of scikit-learn's and Optuna's
     halving searches run beside sktune's. ``save`` is a JSON file the raw runs
-    are written to after each problem (see ``--report``).
+    are written to after each problem (see ``--report``); ``isolate`` runs
+    every search in a fresh process.
     """
     rows = []
     for name in problems:
@@ -502,30 +528,32 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None):
         X, y = problem.data()
         runs = {}
         for seed in seeds:
-            bayes = run_bayes(problem, seed, X, y, N_FULL)
+            bayes = _call(run_bayes, problem, seed, X, y, isolate, n_iter=N_FULL)
             runs.setdefault("BayesSearchCV", []).append(bayes)
             print(f"  {name} seed {seed}: BayesSearchCV {bayes.seconds:.0f} s", flush=True)
         target = statistics.median(max(s for _, s in r.events) for r in runs["BayesSearchCV"])
         budget = statistics.median(r.seconds for r in runs["BayesSearchCV"])
         for seed in seeds:
             runs.setdefault("HalvingBayesSearchCV", []).append(
-                run_halving_bayes(problem, seed, X, y, budget)
+                _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget)
             )
             if "per-budget" in variants:
                 runs.setdefault("  per-budget (BOHB) rule", []).append(
-                    run_halving_bayes(problem, seed, X, y, budget, cls=PerBudgetHalvingSearchCV)
+                    _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget,
+                          cls=PerBudgetHalvingSearchCV)
                 )
             if "hyperband" in variants:
                 runs.setdefault("  hyperband brackets", []).append(
-                    run_halving_bayes(problem, seed, X, y, budget, bracket_schedule="hyperband")
+                    _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget,
+                          bracket_schedule="hyperband")
                 )
             if "halving-random" in peers:
                 runs.setdefault("HalvingRandomSearchCV", []).append(
-                    run_halving_random(problem, seed, X, y, budget)
+                    _call(run_halving_random, problem, seed, X, y, isolate, max_time=budget)
                 )
             if "optuna" in peers and problem.optuna_space is not None:
                 runs.setdefault("OptunaSearchCV+pruner", []).append(
-                    run_optuna(problem, seed, X, y, budget)
+                    _call(run_optuna, problem, seed, X, y, isolate, max_time=budget)
                 )
             print(f"  {name} seed {seed}: halving searches done", flush=True)
         rows.append((name, target, budget, runs))
@@ -672,6 +700,9 @@ def main(argv=None):
                         help="the peers' halving searches to run (all by default)")
     parser.add_argument("--save", metavar="FILE",
                         help="write the raw runs of --part target to this JSON file")
+    parser.add_argument("--isolate", action="store_true",
+                        help="run every search of --part target in a fresh process "
+                             "(bounded memory: needed for 5 seeds of a Keras problem)")
     parser.add_argument("--report", nargs="+", metavar="FILE",
                         help="print the tables of runs saved with --save; runs nothing")
     parser.add_argument("--quick", action="store_true",
@@ -689,7 +720,9 @@ def main(argv=None):
     print("command: python benchmarks/multifidelity.py " + " ".join(sys.argv[1:]))
     if args.part in ("all", "target"):
         variants = () if args.strategies is None else args.strategies or VARIANTS
-        part_time_to_target(args.problems, args.seeds, variants, args.peers, args.save)
+        part_time_to_target(
+            args.problems, args.seeds, variants, args.peers, args.save, args.isolate
+        )
     if args.part in ("all", "continuation"):
         part_continuation(args.problems, args.seeds)
     if args.part in ("all", "utilisation"):
