@@ -581,7 +581,8 @@ def _print_time_to_target(rows):
             times = [r.time_to(target) for r in method_runs]
             median = statistics.median(times)
             reached = sum(np.isfinite(t) for t in times)
-            ratio = base / median if np.isfinite(median) and median > 0 else float("nan")
+            finite = np.isfinite(base) and np.isfinite(median) and median > 0
+            ratio = base / median if finite else float("nan")
             at = {k: [r.best_by(budget / k) for r in method_runs] for k in (3, 2, 1)}
             print(f"{method:24s} {median:20.1f} {reached:>5d}/{len(times)} {ratio:8.2f}x "
                   f"{np.nanmean(at[3]):11.4f} {np.nanmean(at[2]):7.4f} "
