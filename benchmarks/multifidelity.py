@@ -34,6 +34,7 @@ Usage::
     python benchmarks/multifidelity.py --part utilisation
     python benchmarks/multifidelity.py --part target --save runs.json   # keep raw runs
     python benchmarks/multifidelity.py --report runs.json   # their tables again
+    python benchmarks/multifidelity.py --part target --isolate   # a fresh process per search
 """
 
 import argparse
@@ -494,14 +495,15 @@ def _isolated(runner_name, problem_name, seed, kwargs):
     """Run one search in this (fresh) process: see :func:`_call`."""
     _quiet()
     problem = PROBLEMS[problem_name]
-    if problem.resource == "epochs":
-        import keras  # noqa: F401 (imported before the clock starts, as in one process)
     X, y = problem.data()
     return globals()[runner_name](problem, seed, X, y, **kwargs)
 
 
 def _call(runner, problem, seed, X, y, isolate, **kwargs):
     """One search, in this process or, with ``isolate``, in a fresh one.
+
+    Either way the clock starts after the estimator is made, so importing
+    TensorFlow is not timed.
 
     A process that builds Keras models grows by a few megabytes per model
     (TensorFlow keeps state per traced function), so all the searches of a
