@@ -521,7 +521,7 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, is
     ``variants`` adds HalvingBayesSearchCV with BOHB's per-budget rule and with
     Hyperband's brackets; ``peers`` chooses which of scikit-learn's and Optuna's
     halving searches run beside sktune's. ``save`` is a JSON file the raw runs
-    are written to after each problem (see ``--report``); ``isolate`` runs
+    are written to after each seed (see ``--report``); ``isolate`` runs
     every search in a fresh process.
     """
     rows = []
@@ -558,10 +558,10 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, is
                     _call(run_optuna, problem, seed, X, y, isolate, max_time=budget)
                 )
             print(f"  {name} seed {seed}: halving searches done", flush=True)
+            if save:  # after each seed: a run cut short keeps the seeds it finished
+                save_rows(rows + [(name, target, budget, runs)], save)
         rows.append((name, target, budget, runs))
         _print_time_to_target(rows[-1:])
-        if save:
-            save_rows(rows, save)
     return rows
 
 
