@@ -132,3 +132,10 @@ plt.show()
 # little; the legend says which share of the epochs each rung took. On the
 # right, the halving search reaches a good full-budget score after far fewer
 # epochs than the search that trains every candidate to the end.
+#
+# Epochs are not seconds: every fit also pays a fixed cost (building and
+# tracing the model, predicting for the scorer), and the halving search makes
+# many more fits than the full-budget one. On a network this small that cost
+# is several epochs' worth, so in wall time the two searches are much closer
+# than in epochs; :ref:`halving-pays-off` shows how to measure both costs for
+# your own model before choosing.
