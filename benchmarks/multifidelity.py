@@ -341,6 +341,12 @@ def load_rows(path):
 
 
 def _full_budget_events(results, clock, start, n_splits, is_full):
+    # One scorer call per fit: the i-th candidate's last fold is call (i+1)*n_splits.
+    # A train score (the halving searches' default return_train_score=True) would
+    # double the calls and date every event too early.
+    n_calls = len(results["mean_test_score"]) * n_splits
+    if len(clock.times) != n_calls:
+        raise RuntimeError(f"{len(clock.times)} scorer calls for {n_calls} fits")
     events = []
     for i, score in enumerate(results["mean_test_score"]):
         when = clock.times[(i + 1) * n_splits - 1] - start
@@ -390,8 +396,8 @@ def run_halving_bayes(
     search = (cls or HalvingBayesSearchCV)(
         problem.make_estimator(), problem.space, resource=problem.resource,
         min_resources=problem.min_resources, max_resources=problem.max_resources,
-        cv=_cv(problem, seed), scoring=clock, refit=False, random_state=seed,
-        n_brackets=n_brackets, max_time=max_time, continue_training=continue_training,
+        cv=_cv(problem, seed), scoring=clock, refit=False, return_train_score=False,
+        random_state=seed, n_brackets=n_brackets, max_time=max_time, continue_training=continue_training,
         bracket_schedule=bracket_schedule,
     )
     start = time.monotonic()
@@ -415,7 +421,8 @@ def run_halving_random(problem, seed, X, y, max_time):
         search = HalvingRandomSearchCV(
             problem.make_estimator(), sklearn_space(problem.space), resource=problem.resource,
             min_resources=problem.min_resources, max_resources=problem.max_resources,
-            cv=_cv(problem, seed), scoring=clock, refit=False, random_state=1000 * seed + k,
+            cv=_cv(problem, seed), scoring=clock, refit=False, return_train_score=False,
+            random_state=1000 * seed + k,
         )
         search.fit(X, y)
         results = search.cv_results_
