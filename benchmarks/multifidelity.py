@@ -397,8 +397,8 @@ def run_halving_bayes(
         problem.make_estimator(), problem.space, resource=problem.resource,
         min_resources=problem.min_resources, max_resources=problem.max_resources,
         cv=_cv(problem, seed), scoring=clock, refit=False, return_train_score=False,
-        random_state=seed, n_brackets=n_brackets, max_time=max_time, continue_training=continue_training,
-        bracket_schedule=bracket_schedule,
+        random_state=seed, n_brackets=n_brackets, max_time=max_time,
+        continue_training=continue_training, bracket_schedule=bracket_schedule,
     )
     start = time.monotonic()
     search.fit(X, y)
