@@ -346,7 +346,11 @@ def _full_budget_events(results, clock, start, n_splits, is_full):
     # double the calls and date every event too early.
     n_calls = len(results["mean_test_score"]) * n_splits
     if len(clock.times) != n_calls:
-        raise RuntimeError(f"{len(clock.times)} scorer calls for {n_calls} fits")
+        raise RuntimeError(
+            f"the scorer was called {len(clock.times)} times for {n_calls} fits, so "
+            "fits cannot be dated by call; run the search with "
+            "return_train_score=False and n_jobs=1"
+        )
     events = []
     for i, score in enumerate(results["mean_test_score"]):
         when = clock.times[(i + 1) * n_splits - 1] - start
