@@ -35,6 +35,19 @@ Usage::
     python benchmarks/multifidelity.py --part target --save runs.json   # keep raw runs
     python benchmarks/multifidelity.py --report runs.json   # their tables again
     python benchmarks/multifidelity.py --part target --isolate   # a fresh process per search
+
+One problem's seeds can be split across processes (one per core) that share
+one target and ``T``: run BayesSearchCV alone first, then the other searches
+from its runs, then print the merged tables::
+
+    python benchmarks/multifidelity.py --part target --problems keras-mlp-friedman \
+        --bayes-only --seeds 0 1 2 --save bayes-a.json        # core 0
+    python benchmarks/multifidelity.py --part target --problems keras-mlp-friedman \
+        --bayes-only --seeds 3 4 --save bayes-b.json          # core 1, meanwhile
+    python benchmarks/multifidelity.py --part target --problems keras-mlp-friedman \
+        --bayes-from bayes-a.json bayes-b.json --seeds 0 1 2 --save halving-a.json
+    python benchmarks/multifidelity.py ... --seeds 3 4 --save halving-b.json
+    python benchmarks/multifidelity.py --report halving-a.json halving-b.json
 """
 
 import argparse
@@ -296,6 +309,7 @@ class Run:
     events: list
     seconds: float
     extra: dict = field(default_factory=dict)
+    seed: int = None  # set by _call; None in runs saved before seeds were recorded
 
     def best_by(self, t):
         scores = [s for when, s in self.events if when <= t and np.isfinite(s)]
@@ -312,12 +326,12 @@ class Run:
 
     def to_json(self):
         return {"method": self.method, "events": self.events, "seconds": self.seconds,
-                "extra": self.extra}
+                "extra": self.extra, "seed": self.seed}
 
     @classmethod
     def from_json(cls, data):
         return cls(data["method"], [tuple(e) for e in data["events"]], data["seconds"],
-                   data["extra"])
+                   data["extra"], data.get("seed"))
 
 
 def save_rows(rows, path):
@@ -331,13 +345,46 @@ def save_rows(rows, path):
         )
 
 
-def load_rows(path):
-    with open(path) as f:
-        return [
-            (row["problem"], row["target"], row["budget"],
-             {m: [Run.from_json(r) for r in rs] for m, rs in row["runs"].items()})
-            for row in json.load(f)
-        ]
+def load_rows(*paths):
+    """The rows of one or more files saved with --save, merged by problem.
+
+    The runs of one problem are pooled by method; a run of the same method and
+    seed found in two files (BayesSearchCV's, copied by ``--bayes-from`` into
+    every file that used it) counts once. The target and ``T`` are computed
+    again from the pooled BayesSearchCV runs, and a file whose other searches
+    ran with another ``T`` is refused: its runs cannot be compared.
+    """
+    merged = {}
+    for path in paths:
+        with open(path) as f:
+            for row in json.load(f):
+                runs = merged.setdefault(row["problem"], {})
+                for method, data in row["runs"].items():
+                    pooled = runs.setdefault(method, [])
+                    for run in map(Run.from_json, data):
+                        if run.seed is None or all(r.seed != run.seed for r in pooled):
+                            pooled.append(run)
+                if set(row["runs"]) - {"BayesSearchCV"}:
+                    runs.setdefault("budgets used", set()).add((round(row["budget"], 6), path))
+    rows = []
+    for name, runs in merged.items():
+        used = runs.pop("budgets used", set())
+        target, budget = target_and_budget(runs["BayesSearchCV"])
+        for used_budget, path in sorted(used):
+            if abs(used_budget - budget) > 1e-3:
+                raise ValueError(
+                    f"{path}: the searches of {name} ran with T = {used_budget:.1f} s, but "
+                    f"the BayesSearchCV runs of all the files give T = {budget:.1f} s; "
+                    "split seeds must share the BayesSearchCV runs (--bayes-from)"
+                )
+        rows.append((name, target, budget, runs))
+    return rows
+
+
+def target_and_budget(bayes_runs):
+    """The target (median best score) and ``T`` (median seconds) of BayesSearchCV's runs."""
+    target = statistics.median(max(s for _, s in r.events) for r in bayes_runs)
+    return target, statistics.median(r.seconds for r in bayes_runs)
 
 
 def _full_budget_events(results, clock, start, n_splits, is_full):
@@ -520,33 +567,47 @@ def _call(runner, problem, seed, X, y, isolate, **kwargs):
     (TensorFlow keeps state per traced function), so all the searches of a
     Keras problem with 5 seeds do not fit in memory in one process.
     """
-    if not isolate:
-        return runner(problem, seed, X, y, **kwargs)
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_isolated, runner.__name__, problem.name, seed, kwargs).result()
+    if isolate:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            run = pool.submit(_isolated, runner.__name__, problem.name, seed, kwargs).result()
+    else:
+        run = runner(problem, seed, X, y, **kwargs)
+    run.seed = seed
+    return run
 
 
-def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, isolate=False):
+def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, isolate=False,
+                        bayes_only=False, bayes_from=()):
     """BayesSearchCV sets the target and T; the halving searches run against them.
 
     ``variants`` adds HalvingBayesSearchCV with BOHB's per-budget rule and with
     Hyperband's brackets; ``peers`` chooses which of scikit-learn's and Optuna's
     halving searches run beside sktune's. ``save`` is a JSON file the raw runs
     are written to after each seed (see ``--report``); ``isolate`` runs
-    every search in a fresh process.
+    every search in a fresh process. ``bayes_only`` stops after BayesSearchCV;
+    ``bayes_from`` (files saved with ``save``) takes its runs, and so the target
+    and T, from there instead of running it.
     """
+    saved = {name: runs for name, _, _, runs in load_rows(*bayes_from)} if bayes_from else {}
     rows = []
     for name in problems:
         problem = PROBLEMS[name]
         X, y = problem.data()
         runs = {}
-        for seed in seeds:
-            bayes = _call(run_bayes, problem, seed, X, y, isolate, n_iter=N_FULL)
-            runs.setdefault("BayesSearchCV", []).append(bayes)
-            print(f"  {name} seed {seed}: BayesSearchCV {bayes.seconds:.0f} s", flush=True)
-        target = statistics.median(max(s for _, s in r.events) for r in runs["BayesSearchCV"])
-        budget = statistics.median(r.seconds for r in runs["BayesSearchCV"])
-        for seed in seeds:
+        if bayes_from:
+            if name not in saved:
+                raise ValueError(f"{name} has no BayesSearchCV runs in {bayes_from}")
+            runs["BayesSearchCV"] = saved[name]["BayesSearchCV"]
+        else:
+            for seed in seeds:
+                bayes = _call(run_bayes, problem, seed, X, y, isolate, n_iter=N_FULL)
+                runs.setdefault("BayesSearchCV", []).append(bayes)
+                print(f"  {name} seed {seed}: BayesSearchCV {bayes.seconds:.0f} s", flush=True)
+                if save:
+                    save_rows(rows + [(name, *target_and_budget(runs["BayesSearchCV"]), runs)],
+                              save)
+        target, budget = target_and_budget(runs["BayesSearchCV"])
+        for seed in () if bayes_only else seeds:
             runs.setdefault("HalvingBayesSearchCV", []).append(
                 _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget)
             )
@@ -720,14 +781,20 @@ def main(argv=None):
     parser.add_argument("--isolate", action="store_true",
                         help="run every search of --part target in a fresh process "
                              "(bounded memory: needed for 5 seeds of a Keras problem)")
+    parser.add_argument("--bayes-only", action="store_true",
+                        help="--part target: run only BayesSearchCV (the first stage of a "
+                             "problem whose seeds are split across processes)")
+    parser.add_argument("--bayes-from", nargs="+", metavar="FILE", default=(),
+                        help="--part target: take BayesSearchCV's runs, the target and T "
+                             "from these files (saved with --save) instead of running it")
     parser.add_argument("--report", nargs="+", metavar="FILE",
-                        help="print the tables of runs saved with --save; runs nothing")
+                        help="print the tables of runs saved with --save, merging the "
+                             "files' runs of one problem; runs nothing")
     parser.add_argument("--quick", action="store_true",
                         help="2 problems, 2 seeds: checks that the script runs")
     args = parser.parse_args(argv)
     if args.report:
-        for path in args.report:
-            _print_time_to_target(load_rows(path))
+        _print_time_to_target(load_rows(*args.report))
         return
     _quiet()
     if args.quick:
@@ -738,7 +805,8 @@ def main(argv=None):
     if args.part in ("all", "target"):
         variants = () if args.strategies is None else args.strategies or VARIANTS
         part_time_to_target(
-            args.problems, args.seeds, variants, args.peers, args.save, args.isolate
+            args.problems, args.seeds, variants, args.peers, args.save, args.isolate,
+            args.bayes_only, args.bayes_from,
         )
     if args.part in ("all", "continuation"):
         part_continuation(args.problems, args.seeds)
