@@ -697,7 +697,12 @@ def _print_time_to_target(rows):
                   f"{np.nanmean(at[1]):8.4f} ± {np.nanstd(at[1]):.4f} {above:>11s}")
 
 
-def part_continuation(problems, seeds):
+def part_continuation(problems, seeds, isolate=False):
+    """Two brackets with and without continued training, per Keras problem and seed.
+
+    The two arms run in turn, restarting first on even seeds and continuing
+    first on odd ones, so that neither always runs in a warmer process.
+    """
     print("\nContinued training vs restarting promoted candidates (2 brackets each)")
     print(f"{'problem':20s} {'seed':>4s} {'restart s':>10s} {'continue s':>11s} {'saving':>7s}")
     for name in problems:
@@ -706,10 +711,14 @@ def part_continuation(problems, seeds):
             continue
         X, y = problem.data()
         for seed in seeds:
-            restart = run_halving_bayes(problem, seed, X, y, None, 2, continue_training=False)
-            resumed = run_halving_bayes(problem, seed, X, y, None, 2, continue_training=True)
-            print(f"{name:20s} {seed:4d} {restart.seconds:10.1f} {resumed.seconds:11.1f} "
-                  f"{1 - resumed.seconds / restart.seconds:6.0%}", flush=True)
+            seconds = {}
+            for continue_training in (False, True) if seed % 2 == 0 else (True, False):
+                run = _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=None,
+                            n_brackets=2, continue_training=continue_training)
+                seconds[continue_training] = run.seconds
+            restart, resumed = seconds[False], seconds[True]
+            print(f"{name:20s} {seed:4d} {restart:10.1f} {resumed:11.1f} "
+                  f"{1 - resumed / restart:6.0%}", flush=True)
 
 
 def _logged_mlp_class():
@@ -810,7 +819,8 @@ def main(argv=None):
     parser.add_argument("--save", metavar="FILE",
                         help="write the raw runs of --part target to this JSON file")
     parser.add_argument("--isolate", action="store_true",
-                        help="run every search of --part target in a fresh process "
+                        help="run every search of --part target or continuation in a "
+                             "fresh process "
                              "(bounded memory: needed for 5 seeds of a Keras problem)")
     parser.add_argument("--bayes-only", action="store_true",
                         help="--part target: run only BayesSearchCV (the first stage of a "
@@ -840,7 +850,7 @@ def main(argv=None):
             args.bayes_only, args.bayes_from,
         )
     if args.part in ("all", "continuation"):
-        part_continuation(args.problems, args.seeds)
+        part_continuation(args.problems, args.seeds, args.isolate)
     if args.part in ("all", "utilisation"):
         part_utilisation()
 
