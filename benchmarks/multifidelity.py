@@ -361,7 +361,7 @@ def load_rows(*paths):
     again from the pooled BayesSearchCV runs, and a file whose other searches
     ran with another ``T`` is refused: its runs cannot be compared.
     """
-    merged = {}
+    merged, budgets_used = {}, {}
     for path in paths:
         with open(path) as f:
             for row in json.load(f):
@@ -372,12 +372,11 @@ def load_rows(*paths):
                         if run.seed is None or all(r.seed != run.seed for r in pooled):
                             pooled.append(run)
                 if set(row["runs"]) - {"BayesSearchCV"}:
-                    runs.setdefault("budgets used", set()).add((round(row["budget"], 6), path))
+                    budgets_used.setdefault(row["problem"], []).append((row["budget"], path))
     rows = []
     for name, runs in merged.items():
-        used = runs.pop("budgets used", set())
         target, budget = target_and_budget(runs["BayesSearchCV"])
-        for used_budget, path in sorted(used):
+        for used_budget, path in budgets_used.get(name, []):
             if abs(used_budget - budget) > 1e-3:
                 raise ValueError(
                     f"{path}: the searches of {name} ran with T = {used_budget:.1f} s, but "
