@@ -19,23 +19,30 @@ An estimator that understands it does, in ``fit``::
 
 and falls back to training from scratch whenever ``load`` returns None (the
 first rung, a worker that cannot reach the directory, a store over its disk
-limit). Everything stored is plain arrays in ``.npz`` files read with
-``allow_pickle=False``: loading a state never runs code.
+limit). A Keras state is plain arrays in ``.npz`` files read with
+``allow_pickle=False``: loading it never runs code. A scikit-learn estimator
+(:mod:`sktune.search._continuation`) is stored as its pickled attributes, in
+the private directory (mode 0700) the search creates for its own fits and
+removes at the end of ``fit``; only the search's own fits write there, so
+loading them is as safe as the pickles joblib sends its workers.
 """
 
 from collections import OrderedDict
 import hashlib
 import os
+import pickle
 import tempfile
 import threading
 
 import numpy as np
 
 _STATE_SUFFIX = ".npz"
-# Live objects (a fitted Keras model) kept in this process, so that a
-# candidate promoted in the same process continues without rebuilding or
-# re-tracing its model. Bounded; an entry whose state file is gone (the
-# candidate was dropped, or its search ended) is never used and is evicted.
+_OBJECT_SUFFIX = ".pkl"
+# Live objects (a fitted Keras model, an estimator's attributes) kept in this
+# process, so that a candidate promoted in the same process continues without
+# rebuilding or re-tracing its model, or unpickling. Bounded; an entry whose
+# state file is gone (the candidate was dropped, or its search ended) or was
+# replaced (another worker trained it further) is never used and is evicted.
 MAX_LIVE_STATES = 8
 _live = OrderedDict()
 _live_lock = threading.Lock()
@@ -81,8 +88,8 @@ class StateStore:
     def _candidate_dir(self, candidate):
         return os.path.join(self.directory, str(candidate))
 
-    def _path(self, candidate, key):
-        return os.path.join(self._candidate_dir(candidate), key + _STATE_SUFFIX)
+    def _path(self, candidate, key, suffix=_STATE_SUFFIX):
+        return os.path.join(self._candidate_dir(candidate), key + suffix)
 
     def load(self, candidate, key):
         """The ``(n_done, arrays)`` saved for a candidate on a fold, or None."""
@@ -104,6 +111,28 @@ class StateStore:
         then trains from scratch if it is promoted, which is slower but gives
         the same kind of result.
         """
+        return self._write(
+            candidate, key, _STATE_SUFFIX,
+            lambda f: np.savez(f, __n_done__=np.asarray(n_done), **arrays),
+        )
+
+    def load_object(self, candidate, key):
+        """The ``(n_done, obj)`` pickled for a candidate on a fold, or None."""
+        try:
+            with open(self._path(candidate, key, _OBJECT_SUFFIX), "rb") as f:
+                n_done, obj = pickle.load(f)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+            return None
+        return int(n_done), obj
+
+    def save_object(self, candidate, key, n_done, obj):
+        """Pickle a state atomically; False when it was not written (see :meth:`save`)."""
+        return self._write(
+            candidate, key, _OBJECT_SUFFIX,
+            lambda f: pickle.dump((int(n_done), obj), f, protocol=pickle.HIGHEST_PROTOCOL),
+        )
+
+    def _write(self, candidate, key, suffix, write):
         if self.max_bytes is not None and self.size() >= self.max_bytes:
             return False
         directory = self._candidate_dir(candidate)
@@ -111,9 +140,9 @@ class StateStore:
             os.makedirs(directory, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
             with os.fdopen(handle, "wb") as f:
-                np.savez(f, __n_done__=np.asarray(n_done), **arrays)
-            os.replace(temporary, self._path(candidate, key))
-        except OSError:
+                write(f)
+            os.replace(temporary, self._path(candidate, key, suffix))
+        except (OSError, pickle.PicklingError):
             return False
         return True
 
@@ -197,33 +226,47 @@ class Budget(int):
         Only a state trained for fewer than this budget is returned: a state
         at or above it cannot be continued to this budget.
         """
-        store = self._store()
-        found = None if store is None else store.load(self.candidate, key)
-        if found is None or not 0 < found[0] < int(self):
-            return None
-        return found
+        return self._continuable(lambda store: store.load(self.candidate, key))
 
     def save(self, key, n_done, arrays):
         """Store this candidate's state on the fold ``key``; False if not written."""
         store = self._store()
         return False if store is None else store.save(self.candidate, key, n_done, arrays)
 
+    def load_object(self, key):
+        """The ``(n_done, obj)`` pickled by :meth:`save_object`, as :meth:`load` does."""
+        return self._continuable(lambda store: store.load_object(self.candidate, key))
+
+    def save_object(self, key, n_done, obj):
+        """Pickle this candidate's state on the fold ``key``; False if not written."""
+        store = self._store()
+        return False if store is None else store.save_object(self.candidate, key, n_done, obj)
+
+    def _continuable(self, load):
+        store = self._store()
+        found = None if store is None else load(store)
+        if found is None or not 0 < found[0] < int(self):
+            return None
+        return found
+
     def _live_key(self, key):
         return (self.directory, self.candidate, key)
-
-    def _state_file(self, key):
-        return os.path.join(self.directory, self.candidate, key + _STATE_SUFFIX)
 
     def keep_live(self, key, n_done, obj):
         """Keep ``obj`` (trained for ``n_done``) in this process for a promotion.
 
-        Call after :meth:`save` succeeded: the saved state is the reference, the
-        live object a faster way to the same state in this process.
+        Call after :meth:`save` or :meth:`save_object` succeeded: the saved
+        state is the reference, the live object a faster way to the same state
+        in this process, valid while that file is the one on disk.
         """
+        live_key = self._live_key(key)
+        stamp = self._stamp(live_key)
+        if stamp is None:
+            return
         with _live_lock:
-            _live[self._live_key(key)] = (int(n_done), obj)
-            _live.move_to_end(self._live_key(key))
-            for stale in [k for k in _live if not os.path.exists(self._state_file_of(k))]:
+            _live[live_key] = (int(n_done), obj, stamp)
+            _live.move_to_end(live_key)
+            for stale in [k for k, v in _live.items() if self._stamp(k) != v[2]]:
                 del _live[stale]
             while len(_live) > MAX_LIVE_STATES:
                 _live.popitem(last=False)
@@ -231,22 +274,34 @@ class Budget(int):
     def take_live(self, key):
         """The ``(n_done, obj)`` kept in this process for this candidate and fold, or None.
 
-        Only an object trained for fewer than this budget, whose saved state
-        still exists (the search has not dropped the candidate), is returned;
-        it is removed from the process's keep.
+        Only an object trained for fewer than this budget whose saved state is
+        still the one on disk is returned: not when the search has dropped the
+        candidate (the file is gone), nor when another worker has trained it
+        further since (the file was replaced). It is removed from the
+        process's keep.
         """
+        live_key = self._live_key(key)
         with _live_lock:
-            found = _live.pop(self._live_key(key), None)
+            found = _live.pop(live_key, None)
         if found is None or not 0 < found[0] < int(self):
             return None
-        if self.directory is None or not os.path.exists(self._state_file(key)):
+        n_done, obj, stamp = found
+        if self.directory is None or self._stamp(live_key) != stamp:
             return None
-        return found
+        return n_done, obj
 
     @staticmethod
-    def _state_file_of(live_key):
+    def _stamp(live_key):
+        """What identifies the file saved for a state (a save replaces it), or None."""
         directory, candidate, key = live_key
-        return os.path.join(str(directory), candidate, key + _STATE_SUFFIX)
+        stem = os.path.join(str(directory), candidate, key)
+        for suffix in (_STATE_SUFFIX, _OBJECT_SUFFIX):
+            try:
+                info = os.stat(stem + suffix)
+            except OSError:
+                continue
+            return (suffix, info.st_ino, info.st_mtime_ns, info.st_size)
+        return None
 
 
 def plain(value):

@@ -70,3 +70,17 @@ def test_live_states_are_bounded_and_follow_the_saved_ones(tmp_path):
     StateStore(tmp_path).discard("c4")
     assert budgets[4].take_live("k") is None
     _budget._live.clear()
+
+
+def test_live_state_is_not_taken_once_another_worker_trained_further(tmp_path):
+    # A worker keeps the 1-epoch model live; another worker continues the
+    # candidate to 3 and saves; the first must load the 3-epoch state, not
+    # continue its stale live one.
+    _budget._live.clear()
+    budget = Budget(9, tmp_path, "c")
+    assert budget.save_object("k", 1, {"trees": 1})
+    budget.keep_live("k", 1, {"trees": 1})
+    assert Budget(9, tmp_path, "c").save_object("k", 3, {"trees": 3})  # elsewhere
+    assert budget.take_live("k") is None
+    assert budget.load_object("k") == (3, {"trees": 3})
+    _budget._live.clear()
