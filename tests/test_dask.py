@@ -22,16 +22,17 @@ distributed = pytest.importorskip("distributed")
 
 import joblib  # noqa: E402
 import numpy as np  # noqa: E402
-from scipy.stats import loguniform  # noqa: E402
+from scipy.stats import loguniform, randint  # noqa: E402
 from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
 from sklearn.datasets import load_iris, make_classification  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.preprocessing import scale  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from sktune import BayesSearchCV, GeneticSearchCV  # noqa: E402
+from sktune import BayesSearchCV, GeneticSearchCV, HalvingBayesSearchCV  # noqa: E402
 from sktune.exceptions import ClusterLostError  # noqa: E402
 from sktune.search import _retry  # noqa: E402
+from tests.search._estimators import TreeCountingForest, trees_grown  # noqa: E402
 
 # cv_results_ columns that depend on the machine, not on the search.
 TIMING_COLUMNS = ("mean_fit_time", "std_fit_time", "mean_score_time", "std_score_time")
@@ -112,6 +113,32 @@ def test_sklearn_estimator_same_results_as_sequential(client, iris, index):
     assert workers, "no task ran on the Dask cluster"
     assert len(on_dask.cv_results_["params"]) == 8
     assert_same_results(on_dask, sequential)
+
+
+# -- halving, with scikit-learn candidates continued on the workers ----------------------
+def test_halving_continues_forests_on_dask_workers(client, iris, tmp_path):
+    # The fits run in the worker processes, which reach the search's state
+    # directory on this machine: promoted forests grow only their new trees,
+    # and the results are the sequential ones.
+    searches, grown = [], []
+    for name in ("dask", "sequential"):
+        log = str(tmp_path / f"{name}.log")
+        searches.append(
+            HalvingBayesSearchCV(
+                TreeCountingForest(n_estimators=27, random_state=0, log=log),
+                {"max_depth": randint(2, 12)}, resource="n_estimators",
+                n_candidates=9, cv=3, refit=False, random_state=0,
+            )
+        )
+        grown.append(log)
+    workers = fit_on_dask(client, searches[0], *iris)
+    searches[1].fit(*iris)
+
+    assert workers, "no task ran on the Dask cluster"
+    assert_same_results(searches[0], searches[1])
+    # 9, 3 and 1 candidates at 1, 3 and 9 trees on 3 folds, each promotion
+    # growing only the trees it adds: 3 * (9 + 3 * 2 + 6).
+    assert sum(trees_grown(grown[0])) == sum(trees_grown(grown[1])) == 63
 
 
 # -- a Keras estimator ------------------------------------------------------------------

@@ -10,6 +10,7 @@
 """
 
 from abc import abstractmethod
+import contextlib
 from dataclasses import dataclass, field
 import math
 from numbers import Integral, Real
@@ -167,6 +168,10 @@ class OptimizerSearchCV(ResumeMixin, BaseSearchCV):
     def _check_data(self, X, y, params, cv):
         """Hook for checks that need the data, before the checkpoint or any fit."""
 
+    def _estimator_for_fits(self):
+        """Hook: a context in which ``self.estimator`` is what the fits clone."""
+        return contextlib.nullcontext()
+
     # -- fit: fail fast, then let BaseSearchCV run ----------------------------------------
     def fit(self, X, y=None, **params):
         """Run the search: validate, then evaluate up to ``n_iter`` candidates.
@@ -199,6 +204,7 @@ class OptimizerSearchCV(ResumeMixin, BaseSearchCV):
             with (
                 failures_judged_per_search(self.error_score) as self._failures,
                 lost_batches_retried(),
+                self._estimator_for_fits(),
             ):
                 return super().fit(X, y, **params)
         except BaseException:

@@ -1,5 +1,6 @@
 """HalvingBayesSearchCV: successive halving whose candidates the Bayesian optimiser proposes."""
 
+import contextlib
 import functools
 from numbers import Integral, Real
 
@@ -12,6 +13,7 @@ from sktune._budget import plain
 from sktune.optimize.bayes import GPOptimizer
 from sktune.optimize.multifidelity import MultiFidelityOptimizer
 from sktune.search._base import OptimizerSearchCV
+from sktune.search._continuation import continuing_estimator, restore_class
 from sktune.search._docs import fill_shared_docs
 from sktune.search._halving_checks import resolve_schedule
 from sktune.search._halving_loop import HalvingLoopMixin
@@ -38,7 +40,8 @@ class HalvingBayesSearchCV(HalvingLoopMixin, OptimizerSearchCV):
 
     Keras estimators continue training when promoted: a candidate evaluated
     with 3 epochs and promoted to 9 on the same fold resumes from its 3-epoch
-    weights and optimizer state (see :ref:`halving`).
+    weights and optimizer state; scikit-learn ensembles and MLPs continue
+    too, through ``warm_start`` and ``partial_fit`` (see :ref:`halving`).
 
     Parameters
     ----------
@@ -109,12 +112,15 @@ class HalvingBayesSearchCV(HalvingLoopMixin, OptimizerSearchCV):
 
     continue_training : bool, default=True
         Whether a promoted candidate continues from its state at the lower
-        budget on the same fold, where the estimator can (sktune's Keras
-        wrappers with ``resource="epochs"``: weights, optimizer state and
-        history are kept in a temporary directory, removed at the end of
-        ``fit``). Other estimators, and workers that cannot reach the
-        directory, train promoted candidates from scratch. False always
-        trains from scratch.
+        budget on the same fold, where the estimator can: sktune's Keras
+        wrappers with ``resource="epochs"`` (weights, optimizer state and
+        history), scikit-learn's forests, bagging and gradient boosting
+        (``n_estimators``) and ``HistGradientBoosting*`` (``max_iter``)
+        through ``warm_start``, and ``MLP*`` (``max_iter``, stochastic
+        solvers) through ``partial_fit``. States are kept in a temporary
+        directory, removed at the end of ``fit``. Other estimators, and
+        workers that cannot reach the directory, train promoted candidates
+        from scratch. False always trains from scratch.
 
     n_points : int or None, default=None
         New first-rung candidates proposed together. None: one at a time with
@@ -362,6 +368,27 @@ n_splits_, refit_time_, multimetric_
         self.min_resources_, self.max_resources_, self._schedule = resolve_schedule(
             self, X, y, params, cv
         )
+
+    @contextlib.contextmanager
+    def _estimator_for_fits(self):
+        """While the search fits, a resource owner that can train further continues.
+
+        See :mod:`sktune.search._continuation`. The user's estimator is back
+        when ``fit`` ends, and ``best_estimator_`` is of the user's class.
+        """
+        continuing = None
+        if self.continue_training and self.resource != "n_samples":
+            continuing = continuing_estimator(self.estimator, self.resource)
+        if continuing is None:
+            yield
+            return
+        estimator, self.estimator = self.estimator, continuing
+        try:
+            yield
+        finally:
+            self.estimator = estimator
+            if hasattr(self, "best_estimator_"):
+                restore_class(self.best_estimator_, self.resource)
 
     @staticmethod
     def _select_best_index(refit, refit_metric, results):

@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
 
@@ -50,3 +51,28 @@ def data():
     X = rng.normal(size=(120, 4))
     y = (X[:, 0] + 0.5 * X[:, 1] + 0.3 * rng.normal(size=120) > 0).astype(int)
     return X, y
+
+
+class TreeCountingForest(RandomForestClassifier):
+    """A random forest whose every ``fit`` appends the trees it grew to ``log``."""
+
+    def __init__(self, n_estimators=100, *, max_depth=None, random_state=None,
+                 warm_start=False, log=None):
+        super().__init__(
+            n_estimators=n_estimators, max_depth=max_depth, random_state=random_state,
+            warm_start=warm_start,
+        )
+        self.log = log
+
+    def fit(self, X, y, sample_weight=None):
+        before = len(getattr(self, "estimators_", []))
+        super().fit(X, y, sample_weight=sample_weight)
+        with open(self.log, "a") as f:
+            f.write(f"{len(self.estimators_) - before}\n")
+        return self
+
+
+def trees_grown(log):
+    """The trees each fit logged by :class:`TreeCountingForest` grew, in order."""
+    with open(log) as f:
+        return [int(line) for line in f]
