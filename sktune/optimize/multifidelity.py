@@ -25,7 +25,12 @@ from all of them are implemented, as ``strategy``:
     Kept for comparison (see benchmarks/multifidelity.py).
 
 Until ``min_points`` candidates have succeeded, the rung-0 optimiser proposes
-(its quasi-random initial design). Like every optimiser here this works on the
+(its quasi-random initial design). With ``"rank"``, proposals stay
+quasi-random until a candidate has been evaluated above rung 0: a model of
+first-rung scores alone ranks candidates as the rung's own halving already
+does, and proposing from it fills a bracket with near-copies of the
+first-rung favourite, which then has nothing different to be compared with
+(measured on keras-mlp-friedman: see benchmarks/README.md). Like every optimiser here this works on the
 unit cube, minimises, and knows nothing of estimators or of what a budget is.
 A proposal depends only on the seed and on what was told before it.
 """
@@ -65,7 +70,7 @@ class MultiFidelityOptimizer:
     X_, y_ : list of ndarray
         Told points and values of each rung (NaN for failed evaluations).
     model_rungs_ : list of int or None
-        For each ``ask``: None while the initial design proposes; with
+        For each ``ask``: None while proposals are quasi-random; with
         "rank", the highest rung reached so far; with "per-budget", the rung
         whose evaluations were used.
 
@@ -125,7 +130,11 @@ class MultiFidelityOptimizer:
         data = self._training_data()
         if data is None:
             self.model_rungs_.append(None)
-            return self.base.ask(n_points)
+            if np.isfinite(self.y_[0]).sum() < self.min_points:
+                return self.base.ask(n_points)  # the initial design
+            points = self.base.random_unseen(min(n_points, self.base.n_remaining))
+            self.base.exclude(points)
+            return points
         rung, X, y = data
         self.model_rungs_.append(rung)
         model = self.make_optimizer(self.coordinates, self._derived_seed(rung + 1))
@@ -148,6 +157,8 @@ class MultiFidelityOptimizer:
                 if np.isfinite(self.y_[rung]).sum() >= self.min_points:
                     return rung, self.X_[rung], self.y_[rung]
             return 0, self.X_[0], self.y_[0]
+        if not any(len(y) for y in self.y_[1:]):
+            return None  # nothing above rung 0 yet: quasi-random (module docstring)
         return self._ranked()
 
     def _ranked(self):
