@@ -22,9 +22,10 @@ evaluation is when the scorer returned on its last fold (``n_jobs=1``,
 measured with a scorer that reads the clock), so proposal costs are included.
 Only evaluations within ``T`` count for the searches given ``T``.
 
-``--part continuation`` runs ``HalvingBayesSearchCV`` on the Keras problems
-with and without continued training, two brackets each, and compares their
-wall times.
+``--part continuation`` runs ``HalvingBayesSearchCV`` with and without
+continued training, two brackets each, and compares their wall times and
+scores: Keras models continue from their saved weights and optimizer state,
+the scikit-learn estimators through ``warm_start``.
 
 The worker-utilisation figure runs ``HalvingBayesSearchCV(n_jobs=2)`` on an
 MLP problem whose candidates' fit times differ about 5x and measures, from
@@ -697,27 +698,29 @@ def _print_time_to_target(rows):
 
 
 def part_continuation(problems, seeds, isolate=False):
-    """Two brackets with and without continued training, per Keras problem and seed.
+    """Two brackets with and without continued training, per problem and seed.
 
     The two arms run in turn, restarting first on even seeds and continuing
     first on odd ones, so that neither always runs in a warmer process.
     """
     print("\nContinued training vs restarting promoted candidates (2 brackets each)")
-    print(f"{'problem':20s} {'seed':>4s} {'restart s':>10s} {'continue s':>11s} {'saving':>7s}")
+    print(f"{'problem':20s} {'seed':>4s} {'restart s':>10s} {'continue s':>11s} "
+          f"{'saving':>7s} {'best, restart':>14s} {'best, continue':>15s}")
     for name in problems:
         problem = PROBLEMS[name]
-        if problem.resource != "epochs":
-            continue
         X, y = problem.data()
         for seed in seeds:
-            seconds = {}
+            runs = {}
             for continue_training in (False, True) if seed % 2 == 0 else (True, False):
-                run = _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=None,
-                            n_brackets=2, continue_training=continue_training)
-                seconds[continue_training] = run.seconds
-            restart, resumed = seconds[False], seconds[True]
-            print(f"{name:20s} {seed:4d} {restart:10.1f} {resumed:11.1f} "
-                  f"{1 - resumed / restart:6.0%}", flush=True)
+                runs[continue_training] = _call(
+                    run_halving_bayes, problem, seed, X, y, isolate, max_time=None,
+                    n_brackets=2, continue_training=continue_training,
+                )
+            restart, resumed = runs[False], runs[True]
+            best = [run.best_by(np.inf) for run in (restart, resumed)]
+            print(f"{name:20s} {seed:4d} {restart.seconds:10.1f} {resumed.seconds:11.1f} "
+                  f"{1 - resumed.seconds / restart.seconds:6.0%} {best[0]:14.4f} "
+                  f"{best[1]:15.4f}", flush=True)
 
 
 def _logged_mlp_class():
