@@ -121,7 +121,7 @@ class StateStore:
         try:
             with open(self._path(candidate, key, _OBJECT_SUFFIX), "rb") as f:
                 n_done, obj = pickle.load(f)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
+        except Exception:  # missing, half-written, or a class this worker lacks
             return None
         return int(n_done), obj
 
@@ -136,13 +136,16 @@ class StateStore:
         if self.max_bytes is not None and self.size() >= self.max_bytes:
             return False
         directory = self._candidate_dir(candidate)
+        temporary = None
         try:
             os.makedirs(directory, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
             with os.fdopen(handle, "wb") as f:
                 write(f)
             os.replace(temporary, self._path(candidate, key, suffix))
-        except (OSError, pickle.PicklingError):
+        except Exception:  # unreachable, full, or a state that cannot be pickled
+            if temporary is not None and os.path.exists(temporary):
+                os.remove(temporary)
             return False
         return True
 
@@ -302,6 +305,13 @@ class Budget(int):
                 continue
             return (suffix, info.st_ino, info.st_mtime_ns, info.st_size)
         return None
+
+
+def forget_live(directory):
+    """Drop what this process keeps live for the states under ``directory``."""
+    with _live_lock:
+        for live_key in [k for k in _live if k[0] == directory]:
+            del _live[live_key]
 
 
 def plain(value):

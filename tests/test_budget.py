@@ -84,3 +84,10 @@ def test_live_state_is_not_taken_once_another_worker_trained_further(tmp_path):
     assert budget.take_live("k") is None
     assert budget.load_object("k") == (3, {"trees": 3})
     _budget._live.clear()
+
+
+def test_a_state_that_cannot_be_pickled_is_not_written(tmp_path):
+    budget = Budget(9, tmp_path, "c")
+    assert not budget.save_object("k", 3, {"f": lambda: None})
+    assert budget.load_object("k") is None
+    assert os.listdir(tmp_path / "c") == []  # no temporary file left behind

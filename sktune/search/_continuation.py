@@ -19,7 +19,11 @@ routing reads it). Its ``fit``, given a Budget,
      ``HistGradientBoosting*``: ``max_iter``) fit again with
      ``warm_start=True``, which adds trees up to the new budget. With an int
      ``random_state`` this is exactly the uninterrupted fit: scikit-learn
-     draws the new trees' seeds after the old ones'.
+     draws the new trees' seeds after the old ones'. A model that early
+     stopping ended before its budget is not grown: one fit stops there too.
+     Gradient boosting with ``n_iter_no_change`` (a warm start restarts its
+     early-stopping history) and bagging with ``oob_score`` (refused with
+     ``warm_start``) train from scratch.
    - MLPs (``max_iter`` of the ``"adam"`` and ``"sgd"`` solvers) train one
      ``partial_fit`` epoch at a time, which keeps the optimiser (Adam's
      moments and step count, the learning-rate schedule), the random stream
@@ -59,8 +63,12 @@ _STOCHASTIC_SOLVERS = ("adam", "sgd")
 _CLASSES = {}
 
 
+def _names(klass):
+    return {base.__name__ for base in klass.__mro__}
+
+
 def _class_kind(klass, parameter):
-    bases = {base.__name__ for base in klass.__mro__}
+    bases = _names(klass)
     return next(
         (kind for base, name, kind in _KINDS if base in bases and name == parameter), None
     )
@@ -70,7 +78,14 @@ def continuation_kind(estimator, parameter):
     """How ``estimator``, with its parameters, continues when ``parameter`` grows; or None."""
     kind = _class_kind(type(estimator), parameter)
     params = estimator.get_params(deep=False)
-    if kind == GROW and "warm_start" not in params:
+    names = _names(type(estimator))
+    if kind == GROW and (
+        "warm_start" not in params
+        # Bagging refuses oob_score with warm_start; gradient boosting restarts
+        # its early-stopping history on a warm start.
+        or (params.get("oob_score") and "BaseBagging" in names)
+        or ("BaseGradientBoosting" in names and params.get("n_iter_no_change") is not None)
+    ):
         return None
     if kind == EPOCHS and (
         params.get("solver") not in _STOCHASTIC_SOLVERS or params.get("early_stopping")
@@ -79,41 +94,68 @@ def continuation_kind(estimator, parameter):
     return kind
 
 
+def _owner(estimator, resource):
+    """``(step, parameter, owner)``: the estimator itself, or a Pipeline step; else None."""
+    step, _, parameter = resource.rpartition("__")
+    if not step:
+        return "", parameter, estimator
+    # Only a Pipeline's own step: a meta-estimator (CalibratedClassifierCV,
+    # TransformedTargetRegressor...) would clone it into fitted attributes the
+    # search does not know of.
+    if "__" in step or not hasattr(estimator, "named_steps"):
+        return None
+    owner = estimator.named_steps.get(step)
+    return None if owner is None else (step, parameter, owner)
+
+
 def continuing_estimator(estimator, resource):
     """A clone of ``estimator`` whose resource owner continues promoted fits, or None.
 
-    None when the owner's class cannot continue with this resource, or the
-    resource is not one of the estimator's parameters. Whether a given
-    candidate continues is decided at each fit, from its parameters (an MLP
-    whose searched ``solver`` is ``"lbfgs"`` trains from scratch).
+    The owner is the estimator itself or a step of a Pipeline
+    (``"clf__max_iter"``). None when it is neither, or its class cannot
+    continue with this resource. Whether a given candidate continues is
+    decided at each fit, from its parameters (an MLP whose searched
+    ``solver`` is ``"lbfgs"`` trains from scratch).
     """
-    path, _, name = resource.rpartition("__")
-    owner = estimator.get_params(deep=True).get(path) if path else estimator
-    if owner is None or not hasattr(owner, "get_params") or isinstance(owner, _Continuing):
+    found = _owner(estimator, resource)
+    if found is None:
         return None
-    if _class_kind(type(owner), name) is None:
+    step, parameter, owner = found
+    if isinstance(owner, _Continuing) or _class_kind(type(owner), parameter) is None:
         return None
     continuing = clone(owner)
-    continuing.__class__ = _continuing_class(type(owner), name)
-    if not path:
+    continuing.__class__ = _continuing_class(type(owner), parameter)
+    if not step:
         return continuing
     estimator = clone(estimator)
-    estimator.set_params(**{path: continuing})
+    estimator.set_params(**{step: continuing})
     return estimator
 
 
 def restore_class(estimator, resource):
     """Give the resource owner in ``estimator`` its user's class back, in place."""
-    path, _, _ = resource.rpartition("__")
-    owner = estimator.get_params(deep=True).get(path) if path else estimator
-    if isinstance(owner, _Continuing):
-        owner.__class__ = owner._sktune_base
+    found = _owner(estimator, resource)
+    if found is not None and isinstance(found[2], _Continuing):
+        found[2].__class__ = found[2]._sktune_base
 
 
 class _Continuing:
     """Marks the classes :func:`_continuing_class` makes."""
 
     _sktune_base = None
+    _sktune_parameter = None
+
+    def __reduce__(self):
+        # The class is made at run time under its base's name: pickle by way
+        # of the base, so that plain pickle (not only cloudpickle) can do it.
+        return (_rebuild, (self._sktune_base, self._sktune_parameter, self.__getstate__()))
+
+
+def _rebuild(base, parameter, state):
+    klass = _continuing_class(base, parameter)
+    estimator = klass.__new__(klass)
+    estimator.__setstate__(state)
+    return estimator
 
 
 def _continuing_class(base, parameter):
@@ -133,6 +175,7 @@ def _continuing_class(base, parameter):
         {
             "fit": fit,
             "_sktune_base": base,
+            "_sktune_parameter": parameter,
             "__module__": base.__module__,
             "__qualname__": base.__qualname__,
             "__doc__": base.__doc__,
@@ -148,6 +191,8 @@ def _fit(estimator, base, parameter, signature, args, kwargs):
     if not isinstance(budget, Budget) or budget.directory is None or kind is None:
         return base.fit(estimator, *args, **kwargs)
     bound = signature.bind_partial(estimator, *args, **kwargs).arguments
+    if "X" not in bound:  # no way to tell the folds apart: never continue
+        return base.fit(estimator, *args, **kwargs)
     key = data_key(
         np.asarray(
             [
@@ -164,7 +209,8 @@ def _fit(estimator, base, parameter, signature, args, kwargs):
         estimator.__dict__.update(state)
         setattr(estimator, parameter, budget)
         if kind == GROW:
-            _grow(estimator, base, args, kwargs)
+            if not _stopped_early(estimator, n_done):
+                _grow(estimator, base, args, kwargs)
         else:
             _train_epochs(estimator, int(budget) - n_done, bound)
     state = dict(estimator.__dict__)
@@ -172,6 +218,12 @@ def _fit(estimator, base, parameter, signature, args, kwargs):
     if budget.save_object(key, int(budget), state):
         budget.keep_live(key, int(budget), state)
     return estimator
+
+
+def _stopped_early(estimator, n_done):
+    """Whether early stopping ended the model before ``n_done``: one fit stops there too."""
+    reached = getattr(estimator, "n_iter_", getattr(estimator, "n_estimators_", n_done))
+    return reached < n_done
 
 
 def _grow(estimator, base, args, kwargs):

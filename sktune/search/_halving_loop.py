@@ -21,7 +21,7 @@ import tempfile
 import numpy as np
 from sklearn.model_selection._search_successive_halving import _SubsampleMetaSplitter
 
-from sktune._budget import Budget, StateStore
+from sktune._budget import Budget, StateStore, forget_live
 from sktune.callbacks import SearchState, stopping_rules
 from sktune.search._brackets import Bracket
 from sktune.search._checkpoint import decode_output, mean_score
@@ -84,6 +84,7 @@ class HalvingLoopMixin:
         finally:
             if self._state_dir is not None:
                 shutil.rmtree(self._state_dir, ignore_errors=True)
+                forget_live(self._state_dir)
         # One FitFailedWarning and one non-finite-scores warning per search.
         self._failures.resumed_errors = self._resumed_fit_errors()
         self._failures.finish()

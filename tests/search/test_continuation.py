@@ -10,11 +10,16 @@ from scipy.stats import loguniform, randint
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.datasets import make_classification
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import (
+    BaggingClassifier,
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 from sklearn.neural_network import MLPClassifier
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sktune import HalvingBayesSearchCV
@@ -40,13 +45,41 @@ def _search(estimator, space, resource, **kwargs):
 def test_kind_follows_what_scikit_learn_can_continue():
     assert continuation_kind(RandomForestClassifier(), "n_estimators") == GROW
     assert continuation_kind(HistGradientBoostingClassifier(), "max_iter") == GROW
+    assert continuation_kind(GradientBoostingClassifier(), "n_estimators") == GROW
     assert continuation_kind(MLPClassifier(), "max_iter") == EPOCHS
     assert continuation_kind(MLPClassifier(solver="sgd"), "max_iter") == EPOCHS
     # partial_fit refuses early_stopping; lbfgs has no partial_fit.
     assert continuation_kind(MLPClassifier(early_stopping=True), "max_iter") is None
     assert continuation_kind(MLPClassifier(solver="lbfgs"), "max_iter") is None
+    # Bagging refuses oob_score with warm_start; gradient boosting would
+    # restart its early-stopping history.
+    assert continuation_kind(BaggingClassifier(oob_score=True), "n_estimators") is None
+    assert continuation_kind(
+        GradientBoostingClassifier(n_iter_no_change=3), "n_estimators"
+    ) is None
     assert continuation_kind(RandomForestClassifier(), "max_depth") is None
     assert continuation_kind(SGDClassifier(), "max_iter") is None
+
+
+def test_only_the_estimator_or_a_pipeline_step_is_continued():
+    forest = RandomForestClassifier()
+    assert continuing_estimator(forest, "n_estimators") is not None
+    assert continuing_estimator(make_pipeline(forest), "randomforestclassifier__n_estimators")
+    # A meta-estimator would clone it into fitted attributes the search does not know.
+    assert continuing_estimator(BaggingClassifier(forest), "estimator__n_estimators") is None
+    # A continuing estimator pickles with plain pickle, as the user's class.
+    continuing = continuing_estimator(forest, "n_estimators").fit(X, Y)
+    again = pickle.loads(pickle.dumps(continuing))
+    np.testing.assert_array_equal(again.predict(X), continuing.predict(X))
+
+
+def test_a_failed_search_gives_the_users_estimator_back(tmp_path):
+    forest = TreeCountingForest(n_estimators=9, log=str(tmp_path / "missing" / "log"))
+    search = _search(forest, {"max_depth": randint(2, 12)}, "n_estimators",
+                     error_score="raise")
+    with pytest.raises(OSError):
+        search.fit(X, Y)
+    assert search.estimator is forest
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
@@ -77,26 +110,41 @@ def test_promoted_forest_grows_the_trees_one_fit_would(tmp_path, n_jobs):
     assert type(search.best_estimator_) is TreeCountingForest
 
 
+ROUNDS = []  # boosting rounds each RoundCountingHGB.fit added (n_jobs=1)
+
+
+class RoundCountingHGB(HistGradientBoostingClassifier):
+    def fit(self, X, y, sample_weight=None):
+        before = getattr(self, "n_iter_", 0)
+        super().fit(X, y, sample_weight=sample_weight)
+        ROUNDS.append(self.n_iter_ - before)
+        return self
+
+
 def test_hist_gradient_boosting_in_a_pipeline_continues_exactly():
-    pipeline = Pipeline([
-        ("scale", StandardScaler()),
-        ("hgb", HistGradientBoostingClassifier(max_iter=27, early_stopping=False,
-                                               random_state=0)),
-    ])
-    space = {"hgb__learning_rate": loguniform(0.01, 1.0)}
-    results = {
-        continued: _search(pipeline, space, "hgb__max_iter", continue_training=continued)
-        .fit(X, Y)
-        for continued in (False, True)
-    }
-    search = results[True]
+    rounds = ROUNDS
+    results = {}
+    for continued in (False, True):
+        rounds.clear()
+        pipeline = Pipeline([
+            ("scale", StandardScaler()),
+            ("hgb", RoundCountingHGB(max_iter=27, early_stopping=False, random_state=0)),
+        ])
+        search = _search(
+            pipeline, {"hgb__learning_rate": loguniform(0.01, 1.0)}, "hgb__max_iter",
+            continue_training=continued,
+        ).fit(X, Y)
+        results[continued] = (search, sum(rounds))
+    search = results[True][0]
     np.testing.assert_allclose(
         search.cv_results_["mean_test_score"],
-        results[False].cv_results_["mean_test_score"],
+        results[False][0].cv_results_["mean_test_score"],
     )
-    assert search.estimator is pipeline
+    # 9, 3 and 1 candidates at 1, 3 and 9 rounds on 3 folds, then the refit with 9.
+    assert results[False][1] == 3 * (9 + 9 + 9) + 9
+    assert results[True][1] == 3 * (9 + 6 + 6) + 9
     best = search.best_estimator_
-    assert type(best[-1]) is HistGradientBoostingClassifier
+    assert type(best[-1]) is RoundCountingHGB
     assert best[-1].n_iter_ == 9 and best[-1].max_iter == 9
     again = pickle.loads(pickle.dumps(best))
     np.testing.assert_array_equal(again.predict(X), best.predict(X))
@@ -151,18 +199,22 @@ def test_promoted_mlp_trains_only_the_epochs_it_lacks():
     assert search.best_estimator_.max_iter == 9 and not search.best_estimator_.warm_start
 
 
-def test_folds_of_sparse_data_are_told_apart():
+def test_folds_of_sparse_data_are_told_apart(tmp_path):
     # Sparse folds of the same shape must not share a state: a candidate
     # continued from another fold's forest would score differently.
     sparse = sp.csr_matrix(np.where(np.abs(X) > 1, X, 0.0))
-    scores = [
-        _search(
-            RandomForestClassifier(n_estimators=9, random_state=0),
+    scores, grown = [], []
+    for continued in (False, True):
+        log = str(tmp_path / f"{continued}.log")
+        search = _search(
+            TreeCountingForest(n_estimators=9, random_state=0, log=log),
             {"max_depth": randint(2, 12)}, "n_estimators", continue_training=continued,
-        ).fit(sparse, Y).cv_results_["mean_test_score"]
-        for continued in (False, True)
-    ]
+            refit=False,
+        ).fit(sparse, Y)
+        scores.append(search.cv_results_["mean_test_score"])
+        grown.append(sum(trees_grown(log)))
     np.testing.assert_array_equal(scores[0], scores[1])
+    assert grown[1] < grown[0]  # it did continue
 
 
 def test_sample_weight_reaches_a_continued_fit_through_metadata_routing():
