@@ -25,7 +25,7 @@ Only evaluations within ``T`` count for the searches given ``T``.
 ``--part continuation`` runs ``HalvingBayesSearchCV`` with and without
 continued training, two brackets each, and compares their wall times and
 scores: Keras models continue from their saved weights and optimizer state,
-the scikit-learn estimators through ``warm_start``.
+HistGradientBoosting through ``warm_start``, the MLP through ``partial_fit``.
 
 The worker-utilisation figure runs ``HalvingBayesSearchCV(n_jobs=2)`` on an
 MLP problem whose candidates' fit times differ about 5x and measures, from
