@@ -30,8 +30,9 @@ quasi-random until a candidate has been evaluated above rung 0: a model of
 first-rung scores alone ranks candidates as the rung's own halving already
 does, and proposing from it fills a bracket with near-copies of the
 first-rung favourite, which then has nothing different to be compared with
-(measured on keras-mlp-friedman: see benchmarks/README.md). Like every optimiser here this works on the
-unit cube, minimises, and knows nothing of estimators or of what a budget is.
+(measured on keras-mlp-friedman: see benchmarks/README.md). Like every
+optimiser here this works on the unit cube, minimises, and knows nothing of
+estimators or of what a budget is.
 A proposal depends only on the seed and on what was told before it.
 """
 
@@ -127,11 +128,12 @@ class MultiFidelityOptimizer:
 
     def ask(self, n_points=1):
         """Propose up to ``n_points`` new points, never one seen at any rung."""
+        if np.isfinite(self.y_[0]).sum() < self.min_points:
+            self.model_rungs_.append(None)
+            return self.base.ask(n_points)  # the initial design
         data = self._training_data()
         if data is None:
             self.model_rungs_.append(None)
-            if np.isfinite(self.y_[0]).sum() < self.min_points:
-                return self.base.ask(n_points)  # the initial design
             points = self.base.random_unseen(min(n_points, self.base.n_remaining))
             self.base.exclude(points)
             return points
@@ -149,9 +151,10 @@ class MultiFidelityOptimizer:
         return points
 
     def _training_data(self):
-        """``(rung, X, y)`` for the surrogate of this ask, or None for the initial design."""
-        if np.isfinite(self.y_[0]).sum() < self.min_points:
-            return None
+        """``(rung, X, y)`` for the surrogate of this ask, or None for quasi-random points.
+
+        Called once the initial design has ``min_points`` successes.
+        """
         if self.strategy == "per-budget":
             for rung in range(self.n_rungs - 1, 0, -1):
                 if np.isfinite(self.y_[rung]).sum() >= self.min_points:

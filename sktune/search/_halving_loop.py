@@ -64,9 +64,7 @@ class HalvingLoopMixin:
             ).call_on_fit_task_begin(estimator=self)
         self._print_schedule()
         self._state_dir = (
-            tempfile.mkdtemp(prefix="sktune-halving-")
-            if self.continue_training and self.resource != "n_samples"
-            else None
+            tempfile.mkdtemp(prefix="sktune-halving-") if self._continues_training() else None
         )
         try:
             while True:
@@ -102,6 +100,10 @@ class HalvingLoopMixin:
             self.__dict__.pop(name, None)
         if search_ctx is not None:
             search_ctx.call_on_fit_task_end(estimator=self)
+
+    def _continues_training(self):
+        """Whether promoted candidates may continue (a parameter resource, and asked to)."""
+        return self.continue_training and self.resource != "n_samples"
 
     def _set_schedule_attributes(self):
         schedule = self._schedule

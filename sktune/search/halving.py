@@ -377,7 +377,7 @@ n_splits_, refit_time_, multimetric_
         when ``fit`` ends, and ``best_estimator_`` is of the user's class.
         """
         continuing = None
-        if self.continue_training and self.resource != "n_samples":
+        if self._continues_training():
             continuing = continuing_estimator(self.estimator, self.resource)
         if continuing is None:
             yield
