@@ -759,28 +759,37 @@ def _logged_mlp_class():
     return LoggedMLP
 
 
-def part_utilisation():
+def part_utilisation(schedules=("repeat", "asynchronous")):
+    """Both workers' busy share, for each bracket schedule, on the same problem."""
     # Three times the digits, so that a fit (0.2 s on average) is long next to
     # joblib's dispatch of it; with the digits alone (44 ms fits) what lies
     # between the fits is a large share of the time: benchmarks/README.md.
     X, y = _shifted_digits_flat()
-    with tempfile.TemporaryDirectory() as directory:
-        log_path = os.path.join(directory, "fits.jsonl")
-        estimator = _logged_mlp_class()(log_path=log_path)
-        search = HalvingBayesSearchCV(
-            estimator,
-            # 16 to 1024 hidden units: the time of an iteration differs about
-            # 5x between candidates.
-            {"hidden_layer_sizes": Integer(16, 1024, prior="log-uniform"),
-             "alpha": loguniform(1e-6, 1e-2)},
-            resource="max_iter", min_resources=2, max_resources=54, cv=3,
-            n_brackets=3, n_jobs=2, refit=False, random_state=0,
-        )
-        start = time.time()
-        search.fit(X, y)
-        end = time.time()
-        with open(log_path) as f:
-            fits = [json.loads(line) for line in f]
+    print(f"\nWorker utilisation, HalvingBayesSearchCV(n_jobs=2), MLPClassifier on the "
+          f"shifted digits ({X.shape[0]} x {X.shape[1]}), 3 brackets' worth of candidates")
+    for schedule in schedules:
+        with tempfile.TemporaryDirectory() as directory:
+            log_path = os.path.join(directory, "fits.jsonl")
+            estimator = _logged_mlp_class()(log_path=log_path)
+            search = HalvingBayesSearchCV(
+                estimator,
+                # 16 to 1024 hidden units: the time of an iteration differs about
+                # 5x between candidates.
+                {"hidden_layer_sizes": Integer(16, 1024, prior="log-uniform"),
+                 "alpha": loguniform(1e-6, 1e-2)},
+                resource="max_iter", min_resources=2, max_resources=54, cv=3,
+                n_brackets=3, n_jobs=2, refit=False, random_state=0,
+                bracket_schedule=schedule,
+            )
+            start = time.time()
+            search.fit(X, y)
+            end = time.time()
+            with open(log_path) as f:
+                fits = [json.loads(line) for line in f]
+        _print_utilisation(schedule, search, fits, start, end)
+
+
+def _print_utilisation(schedule, search, fits, start, end):
     by_worker = {}
     for pid, a, b in fits:
         by_worker.setdefault(pid, []).append((a, b))
@@ -790,12 +799,13 @@ def part_utilisation():
         for a, b in intervals:
             busy[w] |= (times >= a) & (times < b)
     both = busy.sum(axis=0) >= 2 if len(by_worker) >= 2 else np.zeros(len(times), bool)
-    durations = search.cv_results_["mean_fit_time"] / search.cv_results_["n_resources"]
-    print("\nWorker utilisation, HalvingBayesSearchCV(n_jobs=2), MLPClassifier on the "
-          f"shifted digits ({X.shape[0]} x {X.shape[1]})")
+    results = search.cv_results_
+    durations = results["mean_fit_time"] / results["n_resources"]
+    print(f"\nbracket_schedule={schedule!r}: candidates per rung {search.n_candidates_}, "
+          f"best score {np.nanmax(results['mean_test_score'][results['iter'] == max(results['iter'])]):.4f}")
     print(f"fit time per iteration, slowest / fastest candidate: "
           f"{np.max(durations) / np.min(durations):.1f}x")
-    n_fits = len(search.cv_results_["params"]) * search.n_splits_
+    n_fits = len(results["params"]) * search.n_splits_
     print(f"wall time {end - start:.1f} s, {n_fits} fits, workers {len(by_worker)}")
     print(f"share of wall time both workers are fitting or scoring: {both.mean():.1%}")
     print(f"share of worker time spent fitting or scoring: {busy.mean():.1%}")

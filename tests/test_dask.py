@@ -141,6 +141,23 @@ def test_halving_continues_forests_on_dask_workers(client, iris, tmp_path):
     assert sum(trees_grown(grown[0])) == sum(trees_grown(grown[1])) == 63
 
 
+def test_asynchronous_halving_hands_single_fits_to_dask_workers(client, iris, tmp_path):
+    # The asynchronous schedule sends one (candidate, split) fit at a time
+    # through joblib's dask backend; promoted forests still grow only the
+    # trees they add, and the rungs end as the synchronous schedule's.
+    log = str(tmp_path / "trees.log")
+    search = HalvingBayesSearchCV(
+        TreeCountingForest(n_estimators=27, random_state=0, log=log),
+        {"max_depth": randint(2, 12)}, resource="n_estimators", n_candidates=9,
+        cv=3, refit=False, random_state=0, bracket_schedule="asynchronous",
+    )
+    workers = fit_on_dask(client, search, *iris)
+
+    assert workers, "no task ran on the Dask cluster"
+    assert search.n_candidates_ == [9, 3, 1]
+    assert sum(trees_grown(log)) == 3 * (9 + 3 * 2 + 6)
+
+
 # -- a Keras estimator ------------------------------------------------------------------
 def build_tiny_model(meta):
     import keras

@@ -56,6 +56,7 @@ _FIT_TEMPORARIES = (
     "_n_splits",
     "_checkpoint",
     "_failures",
+    "_fit_inputs",  # (X, y, params), for searches that make single fits
 )
 # A converged optimiser on a rounded axis can propose only known candidates
 # for a while; this many all-known batches in a row end the search.

@@ -95,6 +95,16 @@ class FitFailures:
                     "candidate.",
                 )
 
+    def check_recorded(self, fit_errors, params, subspace, search_name):
+        """:meth:`check_batch` for one candidate kept as recorded outputs are.
+
+        Its errors count with ``resumed_errors`` (which the search sets again
+        from all its recorded outputs before :meth:`finish`), not ``errors``.
+        """
+        self.resumed_errors.extend(fit_errors)
+        self._batch = list(fit_errors)
+        self.check_batch([params], [subspace], len(fit_errors), search_name)
+
     def finish(self):
         """At the end of a search: one warning with the totals, or the error."""
         errors = self.resumed_errors + self.errors

@@ -15,6 +15,7 @@ records (:mod:`sktune.search._resume`): a record is one candidate at one rung,
 so its key holds the rung too.
 """
 
+import math
 import shutil
 import tempfile
 
@@ -23,6 +24,7 @@ from sklearn.model_selection._search_successive_halving import _SubsampleMetaSpl
 
 from sktune._budget import Budget, StateStore, forget_live
 from sktune.callbacks import SearchState, stopping_rules
+from sktune.search._async_loop import AsyncLoopMixin
 from sktune.search._brackets import Bracket
 from sktune.search._checkpoint import decode_output, mean_score
 from sktune.search._failures import warn_non_finite
@@ -41,7 +43,7 @@ MAX_STATE_BYTES = 2 * 2**30
 _NO_BATCH_COLUMN = "__one_batch__"
 
 
-class HalvingLoopMixin:
+class HalvingLoopMixin(AsyncLoopMixin):
     """``_run_search`` of :class:`~sktune.HalvingBayesSearchCV` (mixed into it)."""
 
     def _run_search(self, evaluate_candidates, callback_ctx=None):
@@ -67,16 +69,12 @@ class HalvingLoopMixin:
             tempfile.mkdtemp(prefix="sktune-halving-") if self._continues_training() else None
         )
         try:
-            while True:
-                reason = next((r for r in (rule(self._state) for rule in rules) if r), None)
-                if reason is not None:
-                    self.stop_reason_ = reason
-                    break
-                tasks = self._promotions()
-                tasks += self._new_candidates(tasks)
-                if not tasks:
-                    break
-                self._evaluate_step(tasks, evaluate_candidates, search_ctx)
+            if self.bracket_schedule == "asynchronous":
+                self._run_asynchronously(rules, search_ctx)
+            else:
+                self._run_in_steps(rules, evaluate_candidates, search_ctx)
+            # Every candidate of an asynchronous search is kept as a recorded one:
+            # the last passes through evaluate_candidates without a fit.
             if not self._evaluated and self._resumed:
                 self._recall_last_batch(evaluate_candidates, search_ctx)
         finally:
@@ -95,11 +93,26 @@ class HalvingLoopMixin:
         else:
             print_stop(self, self.stop_reason_)
         self._set_schedule_attributes()
-        temporary = ("_brackets", "_counts", "_known", "_state", "_state_dir", "_exhausted")
+        temporary = (
+            "_brackets", "_counts", "_known", "_state", "_state_dir", "_exhausted", "_max_new",
+        )
         for name in (*temporary, "_subsample_seed", "_evaluated", "_base_cv"):
             self.__dict__.pop(name, None)
         if search_ctx is not None:
             search_ctx.call_on_fit_task_end(estimator=self)
+
+    def _run_in_steps(self, rules, evaluate_candidates, search_ctx):
+        """Brackets of rungs, one ``evaluate_candidates`` step at a time."""
+        while True:
+            reason = next((r for r in (rule(self._state) for rule in rules) if r), None)
+            if reason is not None:
+                self.stop_reason_ = reason
+                return
+            tasks = self._promotions()
+            tasks += self._new_candidates(tasks)
+            if not tasks:
+                return
+            self._evaluate_step(tasks, evaluate_candidates, search_ctx)
 
     def _continues_training(self):
         """Whether promoted candidates may continue (a parameter resource, and asked to)."""
@@ -115,6 +128,8 @@ class HalvingLoopMixin:
         self.n_possible_iterations_ = schedule.n_possible_iterations
         self.n_remaining_candidates_ = schedule.n_remaining_candidates
         self.n_brackets_ = len(self._brackets)
+        if self.bracket_schedule == "asynchronous":  # first-rung candidates, in brackets' worth
+            self.n_brackets_ = math.ceil(self._brackets[0].n_proposed / schedule.n_candidates[0])
         self.schedule_cost_ = schedule.full_budget_equivalents
 
     def _print_schedule(self):

@@ -117,7 +117,7 @@ def halving_schedule(
     )
 
 
-BRACKET_SCHEDULES = ("repeat", "hyperband")
+BRACKET_SCHEDULES = ("repeat", "hyperband", "asynchronous")
 
 
 def bracket_shape(schedule, index, bracket_schedule="repeat"):

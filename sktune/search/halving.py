@@ -355,6 +355,7 @@ n_splits_, refit_time_, multimetric_
                 "Set one of them, or give n_brackets a number."
             )
         self._n_samples_orig = _num_samples(X)
+        self._fit_inputs = (X, y, params)  # the asynchronous schedule fits one split at a time
         try:
             return super().fit(X, y, **params)
         finally:

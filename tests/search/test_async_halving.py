@@ -1,0 +1,227 @@
+"""HalvingBayesSearchCV(bracket_schedule="asynchronous"): ASHA on single fits."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy.stats import loguniform, randint
+import sklearn
+from sklearn.exceptions import FitFailedWarning
+from sklearn.svm import SVC
+
+from sktune import HalvingBayesSearchCV
+from sktune.search._async_rungs import AsyncRungs
+from sktune.search._brackets import Candidate
+from tests.search._estimators import TreeCountingForest, trees_grown
+from tests.search.test_contract import SKLEARN_HAS_CALLBACKS, TaskRecorder
+from tests.search.test_halving import (
+    X,
+    X_IRIS,
+    Y,
+    Y_IRIS,
+    BudgetProbe,
+    fits_logged,
+    halving_with_checkpoint,
+)
+
+
+def candidate(i):
+    return Candidate(id=str(i), bracket=0, subspace=0, point=np.zeros(1), params={}, key=(i,))
+
+
+# -- the rule -----------------------------------------------------------------------------------
+def test_a_rung_promotes_its_best_once_factor_times_as_many_finished():
+    rungs = AsyncRungs(n_rungs=3, factor=3)
+    c = [candidate(i) for i in range(9)]
+    rungs.finish(c[0], 0, 0.5)
+    rungs.finish(c[1], 0, 0.9)
+    assert rungs.promotion() is None  # 2 finished: floor(2 / 3) = 0 may go on
+    rungs.finish(c[2], 0, 0.7)
+    assert rungs.promotion() == (c[1], 1)
+    assert rungs.promotion() is None  # the one place is taken
+    for i, score in zip(range(3, 6), (0.95, 0.1, 0.2), strict=True):
+        rungs.finish(c[i], 0, score)
+    assert rungs.promotion() == (c[3], 1)  # the best not promoted yet
+    assert rungs.promotion() is None
+
+
+def test_higher_rungs_go_first_and_failed_candidates_last():
+    rungs = AsyncRungs(n_rungs=3, factor=2)
+    c = [candidate(i) for i in range(4)]
+    rungs.finish(c[0], 0, math.nan)
+    rungs.finish(c[1], 0, 0.1)
+    assert rungs.promotion() == (c[1], 1)  # a score beats a failure
+    rungs.finish(c[1], 1, 0.3)
+    rungs.finish(c[2], 0, 0.5)
+    rungs.finish(c[3], 0, 0.6)
+    rungs.finish(c[3], 1, 0.8)  # c[3] read back at rung 1: promoted from rung 0
+    assert rungs.promotion() == (c[3], 2)  # rung 1 before rung 0
+    assert rungs.promotion() is None  # rung 0: 2 promoted of 4 finished
+
+
+# -- the search ---------------------------------------------------------------------------------
+def probe_search(**kwargs):
+    settings = {
+        "resource": "budget", "max_resources": 27, "cv": 2, "random_state": 0,
+        "bracket_schedule": "asynchronous", **kwargs,
+    }
+    return HalvingBayesSearchCV(BudgetProbe(), {"C": loguniform(1e-3, 1e3)}, **settings)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_rungs_end_with_the_synchronous_schedules_candidates(n_jobs):
+    search = probe_search(n_brackets=2, n_jobs=n_jobs).fit(X, Y)
+    steps = probe_search(n_brackets=2, bracket_schedule="repeat").fit(X, Y)
+
+    assert search.n_candidates_ == steps.n_candidates_ == [54, 18, 6, 2]
+    assert search.n_resources_ == steps.n_resources_ == [1, 3, 9, 27]
+    assert (search.n_brackets_, search.stop_reason_) == (2, "n_brackets")
+    results = search.cv_results_
+    assert len(results["params"]) == sum(search.n_candidates_)
+    assert "bracket" not in results
+    assert results["n_resources"][search.best_index_] == 27
+    assert search.best_params_["budget"] == 27
+    # Every candidate reached a rung through the rungs below it.
+    seen = {}
+    for params, rung in zip(results["params"], results["iter"], strict=True):
+        key = params["C"]
+        assert seen.get(key, -1) == rung - 1
+        seen[key] = rung
+
+
+def test_sequential_asynchronous_search_is_reproducible():
+    a = probe_search(n_brackets=1).fit(X, Y)
+    b = probe_search(n_brackets=1).fit(X, Y)
+    assert a.cv_results_["params"] == b.cv_results_["params"]
+    np.testing.assert_array_equal(a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"])
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_promoted_forests_continue_on_the_same_fold(tmp_path, n_jobs):
+    log = str(tmp_path / "trees.log")
+    search = HalvingBayesSearchCV(
+        TreeCountingForest(n_estimators=27, random_state=0, log=log),
+        {"max_depth": randint(2, 12)}, resource="n_estimators", n_candidates=9, cv=3,
+        random_state=0, bracket_schedule="asynchronous", n_jobs=n_jobs,
+    ).fit(X, Y)
+    assert search.n_candidates_ == [9, 3, 1]
+    # 9, 3 and 1 candidates at 1, 3 and 9 trees on 3 folds, each promotion
+    # growing only the trees it adds, then the refit with 9.
+    assert sum(trees_grown(log)) == 3 * (9 * 1 + 3 * 2 + 1 * 6) + 9
+    assert type(search.best_estimator_) is TreeCountingForest
+
+
+def test_resource_n_samples_and_multimetric_scoring():
+    search = HalvingBayesSearchCV(
+        SVC(), {"C": loguniform(1e-2, 1e2)}, scoring=["accuracy", "f1_macro"],
+        refit="f1_macro", cv=3, random_state=0, bracket_schedule="asynchronous",
+    ).fit(X_IRIS, Y_IRIS)
+    steps = HalvingBayesSearchCV(
+        SVC(), {"C": loguniform(1e-2, 1e2)}, cv=3, random_state=0,
+    ).fit(X_IRIS, Y_IRIS)
+    assert search.n_resources_ == steps.n_resources_
+    assert search.n_candidates_ == steps.n_candidates_
+    results = search.cv_results_
+    assert {"mean_test_accuracy", "mean_test_f1_macro", "mean_train_accuracy"} <= set(results)
+    top = results["n_resources"] == max(search.n_resources_)
+    assert search.best_score_ == np.nanmax(results["mean_test_f1_macro"][top])
+
+
+def test_a_killed_search_resumes_from_its_records_without_refitting(tmp_path):
+    path, log = tmp_path / "search.jsonl", tmp_path / "fits.txt"
+    kwargs = {"bracket_schedule": "asynchronous", "n_brackets": 2}
+    first = halving_with_checkpoint(path, log_path=str(log), **kwargs).fit(X, Y)
+    n_rows = len(first.cv_results_["params"])
+    # Run to the end again: only the refit.
+    n_fits = len(fits_logged(log))
+    again = halving_with_checkpoint(path, log_path=str(log), **kwargs).fit(X, Y)
+    assert fits_logged(log)[n_fits:] == [9]
+    assert again.cv_results_["params"] == first.cv_results_["params"]
+    assert again.n_candidates_ == first.n_candidates_
+    # As if killed after 10 of its records: those 10 are read back, not refitted.
+    with open(path) as f:
+        lines = f.readlines()
+    with open(path, "w") as f:
+        f.writelines(lines[:11])  # the header and 10 records
+    n_fits = len(fits_logged(log))
+    resumed = halving_with_checkpoint(path, log_path=str(log), **kwargs).fit(X, Y)
+    rows = resumed.cv_results_["params"]
+    assert rows[:10] == first.cv_results_["params"][:10]
+    assert len(fits_logged(log)) - n_fits == 2 * (len(rows) - 10) + 1
+    assert resumed.n_candidates_ == first.n_candidates_
+    assert len(rows) == n_rows
+
+
+def test_a_stopping_rule_ends_it_and_started_jobs_finish():
+    search = probe_search(n_brackets=None, target_score=0.0, n_jobs=2).fit(X, Y)
+    assert search.stop_reason_.startswith("target_score")
+    results = search.cv_results_
+    # Stopped at the first full-budget score: the jobs started then finish,
+    # none starts after them. n_jobs + 1 fits are out at a time, joblib takes
+    # the next one as a fit ends (before the search has read it), and one
+    # more job may have splits still queued: at most 4 other jobs.
+    top = np.flatnonzero(results["n_resources"] == 27)
+    assert len(results["params"]) - top[0] <= 1 + 4
+
+
+class FailingProbe(BudgetProbe):
+    """Fails with a budget of 3 or more when C > 1."""
+
+    def fit(self, X, y):
+        if self.budget >= 3 and self.C > 1:
+            raise ValueError("C too large for this budget")
+        return super().fit(X, y)
+
+
+def test_fit_failures_warn_once_and_raise_keeps_the_results():
+    space = {"C": loguniform(1e-3, 1e3)}
+    kwargs = dict(resource="budget", max_resources=9, cv=2, random_state=0,
+                  bracket_schedule="asynchronous")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        search = HalvingBayesSearchCV(FailingProbe(), space, **kwargs).fit(X, Y)
+    failed = [w for w in caught if issubclass(w.category, FitFailedWarning)]
+    assert len(failed) == 1
+    assert np.isnan(search.cv_results_["mean_test_score"]).any()
+
+    search = HalvingBayesSearchCV(FailingProbe(), space, error_score="raise", **kwargs)
+    with pytest.raises(ValueError, match="C too large"):
+        search.fit(X, Y)
+    results = search.cv_results_  # what finished before the failure is kept
+    assert len(results["params"]) >= 1
+    assert np.isfinite(results["mean_test_score"]).all()
+
+
+def test_asynchronous_is_refused_by_name_before_any_fit():
+    with pytest.raises(ValueError, match="bracket_schedule"):
+        probe_search(bracket_schedule="async").fit(X, Y)
+
+
+@pytest.mark.skipif(not SKLEARN_HAS_CALLBACKS, reason="callbacks need scikit-learn >= 1.9")
+def test_callbacks_see_every_job_and_fit():
+    recorder = TaskRecorder()  # in this process: n_jobs=1
+    search = probe_search(n_brackets=1, max_resources=9)
+    search.set_callbacks(recorder)
+    search.fit(X, Y)
+
+    n_jobs_run = len(search.cv_results_["params"])
+    job = ("fit", "search", "iter")
+    fit = job + ("candidate-split-evaluation",)
+    # One task per job and split, and the last job once more as it passes,
+    # recorded, through evaluate_candidates.
+    assert recorder.begun.count(job) == n_jobs_run + 1
+    assert recorder.begun.count(fit) == (n_jobs_run + 1) * search.n_splits_
+    assert recorder.begun.count(("fit", "refit-with-best-params")) == 1
+    assert sorted(recorder.ended) == sorted(recorder.begun)
+
+
+@pytest.mark.skipif(not SKLEARN_HAS_CALLBACKS, reason="callbacks need scikit-learn >= 1.9")
+def test_progress_bar_runs_with_worker_processes():
+    pytest.importorskip("rich")
+    from sklearn.callback import ProgressBar
+
+    search = probe_search(n_brackets=1, max_resources=9, n_jobs=2)
+    search.set_callbacks(ProgressBar())
+    search.fit(X, Y)
+    assert search.n_candidates_ == [9, 3, 1]
