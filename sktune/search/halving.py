@@ -100,7 +100,7 @@ class HalvingBayesSearchCV(HalvingLoopMixin, OptimizerSearchCV):
         repeats brackets until ``max_time``, ``n_iter_no_change`` or
         ``target_score`` stops the search (one of them is then required).
 
-    bracket_schedule : {"repeat", "hyperband"}, default="repeat"
+    bracket_schedule : {"repeat", "hyperband", "asynchronous"}, default="repeat"
         Where brackets start. "repeat" starts every bracket at
         ``min_resources`` with ``n_candidates`` candidates. "hyperband"
         hedges against low budgets that rank candidates differently from the
@@ -108,7 +108,11 @@ class HalvingBayesSearchCV(HalvingLoopMixin, OptimizerSearchCV):
         ``i % n_iterations_`` with fewer candidates, so that each bracket
         costs about the same (27, 12, 6 and 4 candidates starting with 1, 3,
         9 and 27 epochs for factor 3 and 27 epochs). The first bracket is the
-        same either way.
+        same either way. "asynchronous" runs ASHA for parallel workers: no
+        rung waits for its slowest fit; each free worker promotes a candidate
+        among the best ``1 / factor`` finished at its rung, or starts a new
+        one, one split at a time, up to ``n_brackets`` times ``n_candidates``
+        first-rung candidates (see :ref:`halving-asynchronous`).
 
     continue_training : bool, default=True
         Whether a promoted candidate continues from its state at the lower
@@ -129,7 +133,8 @@ class HalvingBayesSearchCV(HalvingLoopMixin, OptimizerSearchCV):
         folds).
         With several workers, steps that promote few candidates are also
         topped up with new first-rung candidates so that no worker idles;
-        the candidates proposed then depend on ``n_jobs``.
+        the candidates proposed then depend on ``n_jobs``. No effect with
+        ``bracket_schedule="asynchronous"``, which proposes one at a time.
 
     n_initial_points : int, default=None
         Quasi-random first-rung candidates before the surrogate is used;
@@ -150,7 +155,8 @@ class HalvingBayesSearchCV(HalvingLoopMixin, OptimizerSearchCV):
         The keys of ``HalvingRandomSearchCV.cv_results_``: one row per
         evaluation of a candidate at a rung, in evaluation order, with
         ``iter`` (the rung) and ``n_resources``, plus ``bracket`` (unless
-        ``n_brackets=1``) and, with sub-spaces, ``subspace``. With a parameter resource, ``params`` holds
+        ``n_brackets=1`` or the schedule is asynchronous) and, with
+        sub-spaces, ``subspace``. With a parameter resource, ``params`` holds
         it too (``param_epochs``, say).
 
     best_estimator_, best_score_, best_params_, best_index_, scorer_, \
@@ -181,7 +187,8 @@ n_splits_, refit_time_, multimetric_
         The resolved budgets.
 
     n_brackets_ : int
-        Brackets started.
+        Brackets started; with ``bracket_schedule="asynchronous"``, the
+        first-rung candidates started, in brackets' worth (rounded up).
 
     schedule_cost_ : float
         Training of the first bracket, in candidates trained with

@@ -6,7 +6,6 @@ import warnings
 import numpy as np
 import pytest
 from scipy.stats import loguniform, randint
-import sklearn
 from sklearn.exceptions import FitFailedWarning
 from sklearn.svm import SVC
 
@@ -16,11 +15,11 @@ from sktune.search._brackets import Candidate
 from tests.search._estimators import TreeCountingForest, trees_grown
 from tests.search.test_contract import SKLEARN_HAS_CALLBACKS, TaskRecorder
 from tests.search.test_halving import (
-    X,
     X_IRIS,
-    Y,
     Y_IRIS,
     BudgetProbe,
+    X,
+    Y,
     fits_logged,
     halving_with_checkpoint,
 )
@@ -193,6 +192,28 @@ def test_fit_failures_warn_once_and_raise_keeps_the_results():
     assert np.isfinite(results["mean_test_score"]).all()
 
 
+def test_a_candidate_failing_everywhere_gets_every_metric_of_a_callable_scorer():
+    # A job's splits reach cv_results_ on their own: a candidate that failed
+    # on all of them takes the metric names of one that did not.
+    def scoring(estimator, X, y):
+        score = estimator.score(X, y)
+        return {"score": score, "half": score / 2}
+
+    search = HalvingBayesSearchCV(
+        FailingProbe(), {"C": loguniform(1e-3, 1e3)}, scoring=scoring, refit="score",
+        resource="budget", max_resources=9, cv=2, random_state=0,
+        bracket_schedule="asynchronous",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        warnings.filterwarnings("ignore", "One or more of the", UserWarning)
+        search.fit(X, Y)
+    results = search.cv_results_
+    failed = np.isnan(results["mean_test_score"])
+    assert failed.any() and (~failed).any()
+    np.testing.assert_array_equal(np.isnan(results["mean_test_half"]), failed)
+
+
 def test_asynchronous_is_refused_by_name_before_any_fit():
     with pytest.raises(ValueError, match="bracket_schedule"):
         probe_search(bracket_schedule="async").fit(X, Y)
@@ -223,5 +244,7 @@ def test_progress_bar_runs_with_worker_processes():
 
     search = probe_search(n_brackets=1, max_resources=9, n_jobs=2)
     search.set_callbacks(ProgressBar())
-    search.fit(X, Y)
+    with warnings.catch_warnings():  # scikit-learn's, as for any search of BudgetProbe
+        warnings.filterwarnings("ignore", ".*does not support callbacks", UserWarning)
+        search.fit(X, Y)
     assert search.n_candidates_ == [9, 3, 1]

@@ -85,3 +85,13 @@ def test_hyperband_brackets_continue_from_the_rung_they_start_at():
         continued.cv_results_["mean_test_score"], restarted.cv_results_["mean_test_score"],
         atol=1e-6,
     )
+
+
+@pytest.mark.slow
+def test_asynchronous_schedule_continues_keras_candidates():
+    # ASHA promotes a candidate as soon as it is among the best third of its
+    # rung; it then trains only the epochs the new rung adds, as in steps.
+    X, y = make_classification(n_samples=120, n_features=5, random_state=0)
+    continued = search(True, "asynchronous", bracket_schedule="asynchronous").fit(X, y)
+    assert continued.n_candidates_ == [9, 3, 1]
+    assert len(TRAINED_EPOCHS["asynchronous"]) == 2 * (9 + 6 + 6)
