@@ -467,8 +467,10 @@ def run_halving_bayes(
     )
     spent = int(np.sum(results["n_resources"]) * CV)
     name = "HalvingBayesSearchCV" if cls is None else "  per-budget (BOHB) rule"
-    if bracket_schedule != "repeat":
-        name = f"  {bracket_schedule} brackets"
+    if bracket_schedule == "hyperband":
+        name = "  hyperband brackets"
+    elif bracket_schedule == "asynchronous":
+        name = "  asynchronous (ASHA)"
     return Run(name, events, seconds, {"resources": spent})
 
 
@@ -553,7 +555,7 @@ class _LogInt:
 
 # -- the parts -------------------------------------------------------------------------------------
 PEERS = ("halving-random", "optuna")
-VARIANTS = ("per-budget", "hyperband")
+VARIANTS = ("per-budget", "hyperband", "asynchronous")
 
 
 def _isolated(runner_name, problem_name, seed, kwargs):
@@ -627,6 +629,11 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, is
                 runs.setdefault("  hyperband brackets", []).append(
                     _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget,
                           bracket_schedule="hyperband")
+                )
+            if "asynchronous" in variants:
+                runs.setdefault("  asynchronous (ASHA)", []).append(
+                    _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget,
+                          bracket_schedule="asynchronous")
                 )
             if "halving-random" in peers:
                 runs.setdefault("HalvingRandomSearchCV", []).append(
@@ -824,8 +831,9 @@ def main(argv=None):
     parser.add_argument("--part", choices=["all", "target", "continuation", "utilisation"],
                         default="all")
     parser.add_argument("--strategies", nargs="*", choices=VARIANTS, default=None,
-                        help="also run HalvingBayesSearchCV with BOHB's per-budget rule "
-                             "and/or with Hyperband's brackets (both if none is named)")
+                        help="also run HalvingBayesSearchCV with BOHB's per-budget rule, "
+                             "Hyperband's brackets and/or the asynchronous schedule (all if "
+                             "none is named)")
     parser.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS),
                         help="the peers' halving searches to run (all by default)")
     parser.add_argument("--save", metavar="FILE",

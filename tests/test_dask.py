@@ -367,6 +367,35 @@ def test_killed_worker_after_the_first_batch_loses_nothing(scattered_data, tmp_p
             np.testing.assert_allclose(np.mean([o["test_scores"] for o in record["outputs"]]), score)
 
 
+@pytest.mark.slow
+def test_asynchronous_halving_runs_lost_fits_again(scattered_data, tmp_path):
+    # A worker killed once the first candidate is recorded takes its fits
+    # along; they run again on a fresh Parallel and the rungs fill as usual.
+    checkpoint = tmp_path / "search.jsonl"
+    search = HalvingBayesSearchCV(
+        SleepyClassifier(sleep=0.3), {"C": loguniform(1e-3, 1e2)}, n_candidates=9,
+        min_resources=200, cv=3, refit=False, random_state=0, bracket_schedule="asynchronous",
+        checkpoint=checkpoint,
+    )
+    with local_cluster() as cluster, distributed.Client(cluster) as client:
+        client.wait_for_workers(2, timeout=120)
+        pids_before = set(client.run(os.getpid).values())
+        killer = AfterFirstBatch(checkpoint, lambda: kill_a_worker(client))
+        killer.start()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "lost fits ... again"
+            error, _ = fit_within(search, scattered_data, client, timeout=180)
+        killer.join(timeout=30)
+        pids_after = set(client.run(os.getpid).values())
+
+    assert killer.error is None, f"could not kill a worker: {killer.error!r}"
+    assert error is None, f"the search failed with {error!r}"
+    assert pids_after != pids_before
+    assert search.n_candidates_ == [9, 3, 1]
+    assert n_records(checkpoint) == 9 + 3 + 1
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
 @pytest.fixture
 def own_cluster():
     """A cluster that the test may take apart."""

@@ -32,8 +32,8 @@ import math
 import threading
 import warnings
 
-from joblib import Parallel
 import numpy as np
+from sklearn.utils.parallel import Parallel
 
 from sktune.exceptions import ClusterLostError
 from sktune.search._async_rungs import AsyncRungs
@@ -70,20 +70,21 @@ class AsyncLoopMixin:
         fits = FoldFits(self, *self._fit_inputs, splitter_of=self._rung_splitter)
         loop = _Feed(self, bracket, rungs, fits, rules, search_ctx)
         lost = 0
-        with Parallel(
-            n_jobs=self.n_jobs, return_as="generator_unordered", batch_size=1,
-            pre_dispatch="n_jobs + 1",
-        ) as parallel:
-            while loop.has_work():
-                try:
-                    for (job_id, split), output in parallel(loop.tasks()):
-                        loop.receive(job_id, split, output)
-                    lost = 0
-                except ClusterLostError as exc:
-                    raise ClusterLostError(exc.why, self.checkpoint) from exc
-                except BaseException as exc:
-                    lost = self._lost_fits(exc, loop, lost)
-                loop.raise_if_failed()
+        while loop.has_work():
+            try:
+                # A fresh Parallel after lost fits: the old one may still hold
+                # fits it had taken and not sent.
+                with _parallel(self.n_jobs) as parallel:
+                    while loop.has_work():
+                        for tag, output in parallel(loop.tasks()):
+                            if tag is not None:  # None: an idle task
+                                loop.receive(*tag, output)
+                        loop.raise_if_failed()
+                        lost = 0
+            except ClusterLostError as exc:
+                raise ClusterLostError(exc.why, self.checkpoint) from exc
+            except BaseException as exc:
+                lost = self._lost_fits(exc, loop, lost)
         bracket.done = self._max_new is not None and bracket.n_proposed >= self._max_new
 
     def _lost_fits(self, exc, loop, attempt):
@@ -191,6 +192,27 @@ class AsyncLoopMixin:
         )
 
 
+def _parallel(n_jobs):
+    """joblib's Parallel returning outputs as they come, one fit per task.
+
+    joblib refuses a backend that cannot (such as "multiprocessing") before
+    any fit; the error says what to do instead.
+    """
+    try:
+        return Parallel(
+            n_jobs=n_jobs, return_as="generator_unordered", batch_size=1,
+            pre_dispatch="n_jobs + 1",
+        )
+    except ValueError as exc:
+        if "does not support return_as" not in str(exc):
+            raise
+        raise ValueError(
+            'bracket_schedule="asynchronous" needs a joblib backend that returns '
+            f"results as they finish (loky, threading, dask): {exc}. Use one of those, "
+            'or bracket_schedule="repeat".'
+        ) from exc
+
+
 class _Feed:
     """The fits handed to joblib and the outputs coming back, under one lock.
 
@@ -214,6 +236,7 @@ class _Feed:
         self._running = set()  # (job id, split) handed out, output not received
         self._error = None
         self.stopped = False
+        self._check_rules()  # a resumed search may have met one already
 
     def has_work(self):
         """Whether a fit is queued or can start now (a job is chosen if needed).
@@ -230,61 +253,85 @@ class _Feed:
             if job is not None:
                 job.outputs = [None] * self._n_splits
                 job.n_left = self._n_splits
-                if self._search_ctx is not None:  # scikit-learn >= 1.9: a task per job
-                    job.ctx = self._search_ctx.subcontext(
-                        task_name="iter", max_subtasks=self._n_splits,
-                        sequential_subtasks=False,
-                    ).call_on_fit_task_begin(estimator=self._search)
                 job_id, self._n_started = self._n_started, self._n_started + 1
                 self._jobs[job_id] = job
                 self._queue.extend((job_id, split) for split in range(self._n_splits))
         return bool(self._queue)
 
     def tasks(self):
-        """Fits for joblib, chosen when asked for; ends when none can start now."""
+        """Fits for joblib, chosen when asked for.
+
+        joblib asks for the next task as a fit ends, often before this
+        loop's thread has read that fit's output. When nothing can start yet
+        but fits are still out, an idle task keeps a worker asking until the
+        output is read (it may allow a promotion); when nothing can start and
+        nothing is out, the generator ends.
+        """
         while True:
             with self._lock:
                 try:
-                    if self._error is not None or not self._fill():
+                    if self._error is not None:
                         return
+                    if not self._fill():
+                        if self.stopped or not self._running:
+                            return
+                        task = self._fits.idle_task()
+                    else:
+                        job_id, split = item = self._queue.popleft()
+                        self._running.add(item)
+                        job = self._jobs[job_id]
+                        task = self._fits.task(item, job.params, job.rung, split)
                 except BaseException as exc:  # raised again in the search's thread
                     self._error = exc
                     return
-                job_id, split = item = self._queue.popleft()
-                self._running.add(item)
-                job = self._jobs[job_id]
-                context = {}
-                if job.ctx is not None:
-                    context = {
-                        "caller": self._search,
-                        "callback_ctx": job.ctx.subcontext(
-                            task_name="candidate-split-evaluation", task_id=split
-                        ),
-                    }
-                task = self._fits.task(item, job.params, job.rung, split, **context)
             yield task
 
     def receive(self, job_id, split, output):
         """One split's output; a job whose splits are all in is recorded."""
         with self._lock:
+            if (job_id, split) not in self._running:
+                return  # already in, from fits run again after a lost batch
             self._running.discard((job_id, split))
             job = self._jobs[job_id]
             job.outputs[split] = output
             job.n_left -= 1
+            self._report_split(job, split)
             if job.n_left > 0:
                 return
             del self._jobs[job_id]
-            if job.ctx is not None:
-                job.ctx.call_on_fit_task_end(estimator=self._search)
             search = self._search
+            if job.ctx is not None:
+                job.ctx.call_on_fit_task_end(estimator=search)
             outputs = self._fits.finish(job.outputs)
             search._record_job(job.candidate, job.rung, outputs, self._rungs)
-            state = search._state
-            reason = next((r for r in (rule(state) for rule in self._rules) if r), None)
-            if reason is not None and not self.stopped:
-                # No new job starts; the splits of started ones still run.
-                search.stop_reason_ = reason
-                self.stopped = True
+            self._check_rules()
+
+    def _report_split(self, job, split):
+        """scikit-learn >= 1.9's callbacks: a task per job and per split, in this thread.
+
+        The tasks begin and end as the outputs come in, as a recorded
+        candidate's do: callback contexts are never pickled to the workers
+        while other threads add to them.
+        """
+        if self._search_ctx is None:
+            return
+        search = self._search
+        if job.ctx is None:
+            job.ctx = self._search_ctx.subcontext(
+                task_name="iter", max_subtasks=self._n_splits, sequential_subtasks=False,
+            ).call_on_fit_task_begin(estimator=search)
+        split_ctx = job.ctx.subcontext(task_name="candidate-split-evaluation", task_id=split)
+        split_ctx.call_on_fit_task_begin(estimator=search)
+        split_ctx.call_on_fit_task_end(estimator=search)
+
+    def _check_rules(self):
+        search = self._search
+        state = search._state
+        reason = next((r for r in (rule(state) for rule in self._rules) if r), None)
+        if reason is not None and not self.stopped:
+            # No new job starts; the splits of started ones still run.
+            search.stop_reason_ = reason
+            self.stopped = True
 
     def requeue_running(self):
         """Fits handed out whose outputs never came: queue them again, first."""

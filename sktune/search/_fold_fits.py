@@ -5,17 +5,24 @@ candidates and returns when the last fit does. The asynchronous schedule
 (:mod:`sktune.search._async_loop`) needs single fits it can start whenever a
 worker is free. :class:`FoldFits` builds them the way ``BaseSearchCV.fit``
 does: the same scorers, routed fit and score metadata, splits, clone of the
-estimator and scikit-learn ``_fit_and_score`` arguments, so each output is
-what ``evaluate_candidates`` would have produced for the same fit. The
+estimator and scikit-learn ``_fit_and_score`` arguments, through
+scikit-learn's ``delayed`` (its configuration and warning filters reach the
+workers), so each output is what ``evaluate_candidates`` would have
+produced for the same fit. The
 outputs then reach ``cv_results_`` as recorded outputs do
 (:mod:`sktune.search._resume`).
 """
 
-from joblib import delayed
+import time
+
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.model_selection._validation import _fit_and_score, _insert_error_scores
+from sklearn.utils.parallel import delayed
 from sklearn.utils.validation import _check_method_params, indexable
+
+#: Seconds an idle task waits on its worker before that worker asks for work again.
+IDLE_SECONDS = 0.01
 
 
 class FoldFits:
@@ -65,12 +72,8 @@ class FoldFits:
             self._splits[rung] = list(cv.split(self._X, self._y, **self._split_params))
         return self._splits[rung]
 
-    def task(self, tag, params, rung, split, **context):
-        """A joblib task fitting ``params`` on one split; it returns ``(tag, output)``.
-
-        ``context`` holds scikit-learn's ``caller`` and ``callback_ctx``
-        (scikit-learn >= 1.9, when callbacks are set).
-        """
+    def task(self, tag, params, rung, split):
+        """A joblib task fitting ``params`` on one split; it returns ``(tag, output)``."""
         splits = self.splits(rung)
         train, test = splits[split]
         return delayed(_tagged_fit_and_score)(
@@ -83,8 +86,16 @@ class FoldFits:
             parameters=params,
             split_progress=(split, len(splits)),
             **self._kwargs,
-            **context,
         )
+
+    @staticmethod
+    def idle_task():
+        """A task that only waits a little; it returns ``(None, None)``.
+
+        It keeps a worker asking for work while the fit that will decide its
+        next job is still being read (see :mod:`sktune.search._async_loop`).
+        """
+        return delayed(_idle)()
 
     def finish(self, outputs):
         """What ``evaluate_candidates`` does to the outputs of a candidate's splits."""
@@ -99,3 +110,8 @@ class FoldFits:
 
 def _tagged_fit_and_score(tag, estimator, X, y, **kwargs):
     return tag, _fit_and_score(estimator, X, y, **kwargs)
+
+
+def _idle():
+    time.sleep(IDLE_SECONDS)
+    return None, None

@@ -228,9 +228,12 @@ class HalvingLoopMixin(AsyncLoopMixin):
             missing = n - len(proposed)
             if missing <= 0 or not any(o.n_remaining for o in self.optimizers_):
                 break
-            for rank in range(len(subspaces)):
-                k = (bracket.n_proposed + rank) % len(subspaces)
-                share = missing // len(subspaces) + (rank < missing % len(subspaces))
+            # Shared among the sub-spaces with points left, from the one whose
+            # turn it is: an exhausted sub-space leaves its share to the others.
+            order = [(bracket.n_proposed + r) % len(subspaces) for r in range(len(subspaces))]
+            open_ = [k for k in order if self.optimizers_[k].n_remaining]
+            for rank, k in enumerate(open_):
+                share = missing // len(open_) + (rank < missing % len(open_))
                 if share == 0:
                     continue
                 for point in self.optimizers_[k].ask(share):
@@ -355,7 +358,9 @@ class HalvingLoopMixin(AsyncLoopMixin):
         """The search's fingerprints, plus what decides its steps."""
         fingerprints = super()._fingerprints(X, y, params, cv)
         n_points = self.n_points
-        if n_points is None:
+        if self.bracket_schedule == "asynchronous":
+            n_points = None  # one at a time, whatever n_jobs: any n_jobs may resume
+        elif n_points is None:
             n_points = f"auto for {self._n_workers()} worker(s)"
         fingerprints["schedule"] = {
             "resource": self.resource,

@@ -30,6 +30,7 @@ import warnings
 import numpy as np
 import sklearn.model_selection._search as _sklearn_search
 from sklearn.model_selection._validation import _fit_and_score as _sklearn_fit_and_score
+from sklearn.model_selection._validation import _insert_error_scores
 
 from sktune.search._checkpoint import decode_output, mean_score
 
@@ -119,6 +120,11 @@ class ResumeMixin:
                 key: [m.get(key) for m in more] + list(values)
                 for key, values in (more_results or {}).items()
             }
+            if callable(self.scoring):
+                # A failed fit read back (or run on its own) has a single error
+                # score; with a scorer of several metrics it takes their names,
+                # as evaluate_candidates gives them within one batch.
+                _insert_error_scores(out, self.error_score)
         return super()._format_results(candidate_params, n_splits, out, more_results)
 
     def _results_so_far(self):

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from scipy.stats import loguniform, randint
+import sklearn
 from sklearn.exceptions import FitFailedWarning
 from sklearn.svm import SVC
 
@@ -248,3 +249,52 @@ def test_progress_bar_runs_with_worker_processes():
         warnings.filterwarnings("ignore", ".*does not support callbacks", UserWarning)
         search.fit(X, Y)
     assert search.n_candidates_ == [9, 3, 1]
+
+
+def test_a_backend_that_cannot_return_results_as_they_come_is_refused():
+    from joblib import parallel_backend
+
+    search = probe_search(n_brackets=1, max_resources=9, n_jobs=2)
+    with parallel_backend("multiprocessing"), pytest.raises(ValueError, match="repeat"):
+        search.fit(X, Y)
+    assert not hasattr(search, "cv_results_")
+
+
+class ConfigProbe(BudgetProbe):
+    """Scores 1 where scikit-learn's ``assume_finite`` is set in ``fit``, else 0."""
+
+    def fit(self, X, y):
+        self.assume_finite_ = sklearn.get_config()["assume_finite"]
+        return super().fit(X, y)
+
+    def score(self, X, y):
+        return float(self.assume_finite_)
+
+
+def test_scikit_learns_configuration_reaches_the_worker_processes():
+    search = HalvingBayesSearchCV(
+        ConfigProbe(), {"C": loguniform(1e-3, 1e3)}, resource="budget", max_resources=9,
+        cv=2, random_state=0, n_jobs=2, bracket_schedule="asynchronous", refit=False,
+    )
+    with sklearn.config_context(assume_finite=True):
+        search.fit(X, Y)
+    assert (search.cv_results_["mean_test_score"] == 1).all()
+
+
+def test_an_exhausted_sub_space_leaves_its_turn_to_the_others():
+    search = HalvingBayesSearchCV(
+        BudgetProbe(), [{"C": [0.5]}, {"C": loguniform(1e-3, 1e3)}], resource="budget",
+        max_resources=9, cv=2, random_state=0, bracket_schedule="asynchronous",
+    ).fit(X, Y)
+    assert search.n_candidates_ == [9, 3, 1]
+    assert sorted(set(search.cv_results_["subspace"])) == [0, 1]
+
+
+def test_a_checkpoint_resumes_with_another_n_jobs(tmp_path):
+    path, log = tmp_path / "search.jsonl", tmp_path / "fits.txt"
+    kwargs = {"bracket_schedule": "asynchronous", "n_brackets": 1}
+    first = halving_with_checkpoint(path, log_path=str(log), **kwargs).fit(X, Y)
+    n_fits = len(fits_logged(log))
+    again = halving_with_checkpoint(path, log_path=str(log), n_jobs=2, **kwargs).fit(X, Y)
+    assert fits_logged(log)[n_fits:] == [9]
+    assert again.cv_results_["params"] == first.cv_results_["params"]
