@@ -408,6 +408,20 @@ def own_cluster():
 
 
 @pytest.mark.slow
+def test_a_closed_cluster_is_lost_when_joblib_counts_its_workers(own_cluster):
+    # A cluster closed between two batches leaves the client without a
+    # scheduler: joblib's worker count then fails on None.ncores, which must
+    # read as a lost cluster, not as an AttributeError from a fit.
+    from sktune.search._dask import ResilientDaskBackend
+
+    cluster, client = own_cluster
+    backend = ResilientDaskBackend(client=client)
+    cluster.close()
+    with pytest.raises(ClusterLostError, match="no scheduler"):
+        backend.effective_n_jobs(-1)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["cluster closed", "workers retired"])
 def test_lost_cluster_fails_in_bounded_time_with_the_checkpoint_whole(
     own_cluster, iris, tmp_path, monkeypatch, how

@@ -2,9 +2,9 @@
 
 With ``bracket_schedule="asynchronous"`` the search runs ASHA's rule
 (:mod:`sktune.search._async_rungs`) on single (candidate, split) fits
-(:mod:`sktune.search._fold_fits`) through ``joblib.Parallel`` with
-``return_as="generator_unordered"``: the fits go to whatever backend is
-active (processes, threads, a Dask cluster), each worker is handed its next
+(:mod:`sktune.search._fold_fits`) through scikit-learn's ``Parallel`` with
+``return_as="generator_unordered"``: the fits go to the active joblib
+backend (processes, threads, a Dask cluster), each worker is handed its next
 fit as soon as it finishes one, and no step waits for its slowest fit. A
 candidate's score at a rung is known when its last split is; it is then
 told to the optimiser, written to the checkpoint and kept, like a record
@@ -12,13 +12,16 @@ read back from a checkpoint, for ``cv_results_``
 (:mod:`sktune.search._resume`), whose rows are in the order the candidates
 finished.
 
-joblib asks for the next fit from the thread that collects results, right
-after one finishes and possibly before this loop has read that result, so a
-choice can miss the last result; a promotion it would have allowed is then
-made at the next choice. When no job is left to start (every first-rung
-place is used and nothing can be promoted yet) the generator ends; the fits
-still running finish, and the loop starts again with whatever their scores
-allow, until nothing is running and nothing can start.
+joblib asks for the next fits (a worker's worth at a time) from the thread
+that collects results, right after one finishes and often before this loop
+has read that result, so a choice can miss the last results; a promotion
+they allow is made at a later choice. When no job can start yet (every
+first-rung place is used, nothing can be promoted) but fits are still out,
+the generator hands out a short idle task, so that joblib asks again once
+their outputs may have been read; when nothing is out either, it ends, and
+so does the search. joblib holds its own lock while it
+asks, so the generator never waits for this loop: both only take the lock
+of :class:`_Feed`, and the loop never calls joblib while holding it.
 
 A resumed search reads every record of its checkpoint back (nothing is
 refitted), tells the optimisers, and goes on from the rungs they fill: the

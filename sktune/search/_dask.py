@@ -139,6 +139,12 @@ class ResilientDaskBackend(DaskDistributedBackend):
             raise ClusterLostError(
                 f"the scheduler has had no worker for {self.wait_for_workers_timeout:g} s"
             ) from exc
+        except AttributeError as exc:
+            # A client whose cluster was closed has no scheduler any more:
+            # distributed's ``ncores`` then fails on ``None.ncores``.
+            if getattr(self.client, "scheduler", True) is not None:
+                raise
+            raise ClusterLostError("the client has no scheduler (the cluster was closed)") from exc
 
     def start_call(self):
         super().start_call()
