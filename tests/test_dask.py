@@ -329,31 +329,37 @@ def local_cluster():
     )
 
 
+def fit_with_a_worker_killed(search, data, checkpoint):
+    """Fit on a cluster of its own, one of whose 2 workers is killed after the first record.
+
+    Each fit has a cluster of its own, so that it does not depend on how
+    quickly a nanny brings an earlier fit's killed worker back. Returns the
+    error the fit raised, or None; fails if no worker was killed.
+    """
+    with local_cluster() as cluster, distributed.Client(cluster) as client:
+        client.wait_for_workers(2, timeout=120)
+        pids_before = set(client.run(os.getpid).values())
+        killer = AfterFirstBatch(checkpoint, lambda: kill_a_worker(client))
+        killer.start()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "the cluster lost ..."
+            error, _ = fit_within(search, data, client, timeout=180)
+        killer.join(timeout=30)
+        pids_after = set(client.run(os.getpid).values())
+    assert killer.error is None, f"could not kill a worker: {killer.error!r}"
+    assert pids_after != pids_before
+    return error
+
+
 @pytest.mark.slow
 def test_killed_worker_after_the_first_batch_loses_nothing(scattered_data, tmp_path):
-    """Run several times: the lost batch used to raise or hang at random.
-
-    Each run has a cluster of its own, so that it does not depend on how
-    quickly a nanny brings the previous run's killed worker back.
-    """
+    """Run several times: the lost batch used to raise or hang at random."""
     reference = genetic_search(sleep=0.0, n_jobs=1).fit(*scattered_data)
     for run in range(4):
         checkpoint = tmp_path / f"search{run}.jsonl"
         search = genetic_search(checkpoint)
-        with local_cluster() as cluster, distributed.Client(cluster) as client:
-            client.wait_for_workers(2, timeout=120)
-            pids_before = set(client.run(os.getpid).values())
-            killer = AfterFirstBatch(checkpoint, lambda: kill_a_worker(client))  # noqa: B023
-            killer.start()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # "lost a batch ... again"
-                error, _ = fit_within(search, scattered_data, client, timeout=180)
-            killer.join(timeout=30)
-            pids_after = set(client.run(os.getpid).values())
-
-        assert killer.error is None, f"run {run}: could not kill a worker: {killer.error!r}"
+        error = fit_with_a_worker_killed(search, scattered_data, checkpoint)
         assert error is None, f"run {run}: the search failed with {error!r}"
-        assert pids_after != pids_before
         # Every candidate is there, with the scores a sequential run gives.
         assert search.cv_results_["params"] == reference.cv_results_["params"]
         np.testing.assert_allclose(
@@ -377,20 +383,8 @@ def test_asynchronous_halving_runs_lost_fits_again(scattered_data, tmp_path):
         min_resources=200, cv=3, refit=False, random_state=0, bracket_schedule="asynchronous",
         checkpoint=checkpoint,
     )
-    with local_cluster() as cluster, distributed.Client(cluster) as client:
-        client.wait_for_workers(2, timeout=120)
-        pids_before = set(client.run(os.getpid).values())
-        killer = AfterFirstBatch(checkpoint, lambda: kill_a_worker(client))
-        killer.start()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "lost fits ... again"
-            error, _ = fit_within(search, scattered_data, client, timeout=180)
-        killer.join(timeout=30)
-        pids_after = set(client.run(os.getpid).values())
-
-    assert killer.error is None, f"could not kill a worker: {killer.error!r}"
+    error = fit_with_a_worker_killed(search, scattered_data, checkpoint)
     assert error is None, f"the search failed with {error!r}"
-    assert pids_after != pids_before
     assert search.n_candidates_ == [9, 3, 1]
     assert n_records(checkpoint) == 9 + 3 + 1
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()

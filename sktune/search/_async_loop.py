@@ -33,7 +33,6 @@ from collections import deque
 from dataclasses import dataclass, field
 import math
 import threading
-import warnings
 
 import numpy as np
 from sklearn.utils.parallel import Parallel
@@ -43,7 +42,7 @@ from sktune.search._async_rungs import AsyncRungs
 from sktune.search._brackets import Bracket
 from sktune.search._checkpoint import Record, decode_output, mean_score
 from sktune.search._fold_fits import FoldFits
-from sktune.search._retry import MAX_ATTEMPTS, _resilient_backend
+from sktune.search._retry import _resilient_backend, prepare_next_attempt
 
 
 @dataclass(eq=False)
@@ -96,20 +95,7 @@ class AsyncLoopMixin:
         if backend is None or not backend.is_lost_batch(exc):
             raise exc
         attempt += 1
-        if attempt >= MAX_ATTEMPTS:
-            raise ClusterLostError(
-                f"it lost fits {MAX_ATTEMPTS} times in a row, the last time with {exc!r}",
-                self.checkpoint,
-            ) from exc
-        warnings.warn(
-            f"The Dask cluster lost fits ({exc!r}); running them again "
-            f"(attempt {attempt + 1} of {MAX_ATTEMPTS}).",
-            UserWarning,
-            stacklevel=3,
-        )
-        problem = backend.prepare_retry()
-        if problem is not None:
-            raise ClusterLostError(problem, self.checkpoint) from exc
+        prepare_next_attempt(backend, exc, attempt, self.checkpoint, "fits")
         loop.requeue_running()
         return attempt
 

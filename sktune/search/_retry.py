@@ -86,18 +86,28 @@ def evaluate_with_retries(evaluate, checkpoint=None):
         except BaseException as exc:
             if not backend.is_lost_batch(exc):
                 raise
-            if attempt == MAX_ATTEMPTS:
-                raise ClusterLostError(
-                    f"it lost the same batch {MAX_ATTEMPTS} times, the last time with "
-                    f"{exc!r}",
-                    checkpoint,
-                ) from exc
-            warnings.warn(
-                f"The Dask cluster lost a batch of fits ({exc!r}); evaluating it "
-                f"again (attempt {attempt + 1} of {MAX_ATTEMPTS}).",
-                UserWarning,
-                stacklevel=2,
-            )
-            problem = backend.prepare_retry()
-            if problem is not None:
-                raise ClusterLostError(problem, checkpoint) from exc
+            prepare_next_attempt(backend, exc, attempt, checkpoint, "the same batch")
+
+
+def prepare_next_attempt(backend, exc, attempt, checkpoint, lost):
+    """After the cluster lost fits on ``attempt``: give up, or get ready for the next.
+
+    Raises :class:`~sktune.exceptions.ClusterLostError` after
+    ``MAX_ATTEMPTS`` attempts, or when the cluster counts as gone; otherwise
+    warns, waits for a worker and scatters the data again if it was lost.
+    ``lost`` names what was lost, in the messages ("the same batch").
+    """
+    if attempt >= MAX_ATTEMPTS:
+        raise ClusterLostError(
+            f"it lost {lost} {MAX_ATTEMPTS} times, the last time with {exc!r}",
+            checkpoint,
+        ) from exc
+    warnings.warn(
+        f"The Dask cluster lost {lost} ({exc!r}); attempt {attempt + 1} of "
+        f"{MAX_ATTEMPTS} runs the lost fits again.",
+        UserWarning,
+        stacklevel=3,
+    )
+    problem = backend.prepare_retry()
+    if problem is not None:
+        raise ClusterLostError(problem, checkpoint) from exc
