@@ -68,6 +68,7 @@ class AsyncLoopMixin:
         n_first = schedule.n_candidates[0]
         self._max_new = None if self.n_brackets is None else self.n_brackets * n_first
         rungs = AsyncRungs(schedule.n_iterations, self.factor)
+        self._states_dropped = set()
         self._read_back(bracket, rungs)
         fits = FoldFits(self, *self._fit_inputs, splitter_of=self._rung_splitter)
         loop = _Feed(self, bracket, rungs, fits, rules, search_ctx)
@@ -160,6 +161,14 @@ class AsyncLoopMixin:
         if rung == self._schedule.n_iterations - 1:
             self._state.add([score], [True])
             self._forget_state(candidate)
+        elif self._state_dir is not None and self._max_new is not None:
+            # The training states of candidates that can never go on. (Without
+            # a first-rung budget any candidate may go on some day: states are
+            # kept, up to MAX_STATE_BYTES.)
+            for dropped in rungs.out_of_reach(rung, self._max_new):
+                if dropped.id not in self._states_dropped:
+                    self._states_dropped.add(dropped.id)
+                    self._forget_state(dropped)
         if write:
             self._failures.check_recorded(
                 [o["fit_error"] for o in outputs],

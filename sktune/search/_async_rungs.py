@@ -81,6 +81,21 @@ class AsyncRungs:
         n = len(self.finished[rung])
         return closed[rung] and len(self._promoted[rung]) >= math.ceil(n / self.factor)
 
+    def out_of_reach(self, rung, max_first):
+        """Candidates finished at ``rung`` that will never be promoted from it.
+
+        With ``max_first`` first-rung candidates at most, no more than
+        ``ceil(max_first / factor**rung)`` can finish at ``rung``, and at most
+        ``ceil`` of that over ``factor`` go on: a candidate ranked below that
+        never will, since its rank only falls as candidates finish.
+        """
+        finished = self.finished[rung]
+        upper = max_first
+        for _ in range(rung):
+            upper = math.ceil(upper / self.factor)
+        line = math.ceil(upper / self.factor)
+        return [c for c in _ranked(finished, rung)[line:] if c.id not in self._promoted[rung]]
+
     def n_finished(self):
         """Candidates finished at each rung."""
         return [len(finished) for finished in self.finished]

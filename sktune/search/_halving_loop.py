@@ -95,6 +95,7 @@ class HalvingLoopMixin(AsyncLoopMixin):
         self._set_schedule_attributes()
         temporary = (
             "_brackets", "_counts", "_known", "_state", "_state_dir", "_exhausted", "_max_new",
+            "_states_dropped",
         )
         for name in (*temporary, "_subsample_seed", "_evaluated", "_base_cv"):
             self.__dict__.pop(name, None)

@@ -60,6 +60,21 @@ def test_higher_rungs_go_first_and_failed_candidates_last():
     assert rungs.promotion() is None  # rung 0: 2 promoted of 4 finished
 
 
+def test_states_go_for_candidates_that_can_never_be_promoted():
+    rungs = AsyncRungs(n_rungs=3, factor=3)
+    c = [candidate(i) for i in range(9)]
+    for i in range(9):
+        rungs.finish(c[i], 0, i / 10)  # c[8] is the best
+    assert rungs.promotion() == (c[8], 1)
+    # With at most 12 first-rung candidates, at most ceil(12 / 3) = 4 go on:
+    # ranks 4 to 8 never will, whatever finishes next.
+    assert rungs.out_of_reach(0, max_first=12) == [c[4], c[3], c[2], c[1], c[0]]
+    # With 27, up to 9 may: none is out of reach yet. At rung 1 (at most 9),
+    # nothing has finished.
+    assert rungs.out_of_reach(0, max_first=27) == []
+    assert rungs.out_of_reach(1, max_first=27) == []
+
+
 # -- the search ---------------------------------------------------------------------------------
 def probe_search(**kwargs):
     settings = {
@@ -110,6 +125,28 @@ def test_promoted_forests_continue_on_the_same_fold(tmp_path, n_jobs):
     # growing only the trees it adds, then the refit with 9.
     assert sum(trees_grown(log)) == 3 * (9 * 1 + 3 * 2 + 1 * 6) + 9
     assert type(search.best_estimator_) is TreeCountingForest
+
+
+def test_continued_forests_match_restarted_ones_in_a_longer_search(tmp_path):
+    # Three brackets' worth of candidates, the states of those that can never
+    # go on dropped on the way: a forest with an int random_state still scores
+    # as one fit would, and none trains again from the start (the trees grown
+    # are those of one continued bracket of 27: 27 * 1 + 9 * 2 + 3 * 6 per fold).
+    results, grown = {}, {}
+    for continued in (False, True):
+        log = str(tmp_path / f"{continued}.log")
+        search = HalvingBayesSearchCV(
+            TreeCountingForest(n_estimators=27, random_state=0, log=log),
+            {"max_depth": randint(1, 200)},
+            resource="n_estimators", n_candidates=9, n_brackets=3, cv=2, refit=False,
+            random_state=0, bracket_schedule="asynchronous", continue_training=continued,
+        ).fit(X, Y)
+        results[continued], grown[continued] = search.cv_results_, sum(trees_grown(log))
+    assert results[True]["params"] == results[False]["params"]
+    np.testing.assert_array_equal(
+        results[True]["mean_test_score"], results[False]["mean_test_score"]
+    )
+    assert grown[True] == 2 * (27 * 1 + 9 * 2 + 3 * 6)
 
 
 def test_resource_n_samples_and_multimetric_scoring():
