@@ -86,17 +86,17 @@ def probe_search(**kwargs):
 
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_rungs_end_with_the_synchronous_schedules_candidates(n_jobs):
-    search = probe_search(n_brackets=2, n_jobs=n_jobs).fit(X, Y)
-    steps = probe_search(n_brackets=2, bracket_schedule="repeat").fit(X, Y)
+    search = probe_search(n_brackets=2, max_resources=9, n_jobs=n_jobs).fit(X, Y)
+    steps = probe_search(n_brackets=2, max_resources=9, bracket_schedule="repeat").fit(X, Y)
 
-    assert search.n_candidates_ == steps.n_candidates_ == [54, 18, 6, 2]
-    assert search.n_resources_ == steps.n_resources_ == [1, 3, 9, 27]
+    assert search.n_candidates_ == steps.n_candidates_ == [18, 6, 2]
+    assert search.n_resources_ == steps.n_resources_ == [1, 3, 9]
     assert (search.n_brackets_, search.stop_reason_) == (2, "n_brackets")
     results = search.cv_results_
     assert len(results["params"]) == sum(search.n_candidates_)
     assert "bracket" not in results
-    assert results["n_resources"][search.best_index_] == 27
-    assert search.best_params_["budget"] == 27
+    assert results["n_resources"][search.best_index_] == 9
+    assert search.best_params_["budget"] == 9
     # Every candidate reached a rung through the rungs below it.
     seen = {}
     for params, rung in zip(results["params"], results["iter"], strict=True):
