@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 import math
 import threading
 
-import numpy as np
 from sklearn.utils.parallel import Parallel
 
 from sktune.exceptions import ClusterLostError
@@ -111,7 +110,6 @@ class AsyncLoopMixin:
                 params = self.space_.subspaces[k].from_unit(record.point)
                 candidate = bracket.add(k, record.point, params, candidate_key)
                 by_key[candidate_key] = candidate
-                self._known[candidate_key] = (rung, np.nan)
             outputs = [decode_output(o) for o in record.outputs]
             self._record_job(candidate, rung, outputs, rungs, write=False)
         self._failures.resumed_errors = self._resumed_fit_errors()
@@ -121,14 +119,15 @@ class AsyncLoopMixin:
 
         ``running_rungs`` are the rungs of the jobs started and not finished.
         """
+        takes_new = self._takes_new(bracket)
         promotion = rungs.promotion()
-        if promotion is None and not self._takes_new(bracket):
+        if promotion is None and not takes_new:
             lowest = min(running_rungs, default=rungs.n_rungs)
             promotion = rungs.promotion(closed=[r < lowest for r in range(rungs.n_rungs)])
         if promotion is not None:
             candidate, rung = promotion
             return _Job(candidate, rung, self._task_params(candidate, rung))
-        proposed = self._propose(bracket, 1) if self._takes_new(bracket) else []
+        proposed = self._propose(bracket, 1) if takes_new else []
         if not proposed:
             bracket.close_first_rung()
             return None
