@@ -190,16 +190,26 @@ def test_a_killed_search_resumes_from_its_records_without_refitting(tmp_path):
     assert len(rows) == n_rows
 
 
-def test_a_stopping_rule_ends_it_and_started_jobs_finish():
-    search = probe_search(n_brackets=None, target_score=0.0, n_jobs=2).fit(X, Y)
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_stopping_rule_ends_it_and_started_jobs_finish(n_jobs):
+    search = probe_search(n_brackets=None, target_score=0.0, n_jobs=n_jobs).fit(X, Y)
     assert search.stop_reason_.startswith("target_score")
     results = search.cv_results_
-    # Stopped at the first full-budget score: the jobs started then finish,
-    # none starts after them. n_jobs + 1 fits are out at a time, joblib takes
-    # the next one as a fit ends (before the search has read it), and one
-    # more job may have splits still queued: at most 4 other jobs.
+    # Stopped at the first full-budget score (without a first-rung budget
+    # nothing else ends it). Every job started then finishes with all its
+    # splits; none starts after. With one worker the first full-budget score
+    # is read before the next fit is asked for: it is the last row. With two,
+    # joblib asks for the next fits as fits end, before the search has read
+    # them, so how many jobs were started first depends on timing (4 here,
+    # 6 on a loaded machine): only bounded loosely.
     top = np.flatnonzero(results["n_resources"] == 27)
-    assert len(results["params"]) - top[0] <= 1 + 4
+    n_after = len(results["params"]) - top[0] - 1
+    if n_jobs == 1:
+        assert n_after == 0
+    else:
+        assert n_after <= 12
+    for split in range(2):
+        assert np.isfinite(results[f"split{split}_test_score"]).all()
 
 
 class FailingProbe(BudgetProbe):
