@@ -104,7 +104,9 @@ def logistic_searches(**search_params):
     ]
 
 
-@pytest.mark.parametrize("index", [0, 1], ids=["bayes", "genetic"])
+@pytest.mark.parametrize(
+    "index", [pytest.param(0, marks=pytest.mark.slow), 1], ids=["bayes", "genetic"]
+)
 def test_sklearn_estimator_same_results_as_sequential(client, iris, index):
     on_dask = logistic_searches()[index]
     workers = fit_on_dask(client, on_dask, *iris)

@@ -94,8 +94,12 @@ def _keras_marks(needs):
     return (pytest.mark.keras, pytest.mark.slow) if "keras" in needs else ()
 
 
-# Pages and snippets that take more than a few seconds without Keras.
-SLOW = {"gasearchcv_before.py", "user_guide/halving.rst"}
+# Pages and snippets that take more than a few seconds without Keras, and the
+# snippets run in a fresh Python process (about 3 s each).
+SLOW = {
+    "gasearchcv_before.py", "gasearchcv_after.py", "skopt_before.py", "skopt_after.py",
+    "user_guide/halving.rst",
+}
 
 
 def _marks(name, needs):

@@ -23,12 +23,13 @@ NEEDS = {
     "plot_resume_checkpoint.py": ("pandas", "matplotlib"),
     "plot_halving_keras.py": ("keras", "pandas", "matplotlib"),
 }
-# Keras examples get the keras marker; those over 30 s with quick budgets also "slow".
+# Keras examples get the keras marker; all but quickstart.py are "slow".
 MARKS = {
     "plot_penguins_keras.py": (pytest.mark.keras, pytest.mark.slow),
     "plot_halving_keras.py": (pytest.mark.keras, pytest.mark.slow),
     "plot_compare_searches.py": (pytest.mark.slow,),
     "plot_resume_checkpoint.py": (pytest.mark.slow,),
+    "plot_multimetric.py": (pytest.mark.slow,),  # the fast tier runs quickstart.py
 }
 
 

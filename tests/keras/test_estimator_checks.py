@@ -44,7 +44,16 @@ def float64_checks_on_float32_backend(estimator):
 
 
 @parametrize_with_checks(
-    CHECKED, expected_failed_checks=float64_checks_on_float32_backend
+    CHECKED[:1], expected_failed_checks=float64_checks_on_float32_backend
 )
 def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+# The regressor's checks (about 20 s) run in the whole suite, not in the fast tier.
+@pytest.mark.slow
+@parametrize_with_checks(
+    CHECKED[1:], expected_failed_checks=float64_checks_on_float32_backend
+)
+def test_sklearn_compatible_regressor(estimator, check):
     check(estimator)

@@ -42,6 +42,7 @@ def check_search(search, X, y):
     assert search.best_estimator_.predict(X).shape == (len(X),)
 
 
+@pytest.mark.slow
 def test_scikeras_in_sklearn_grid_search(binary_data):
     X, y = binary_data
     search = GridSearchCV(scikeras_classifier(), {"model__hidden": [4, 8]}, cv=2)

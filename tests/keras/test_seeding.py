@@ -18,7 +18,7 @@ def fit_predict(X, y, **params):
     return clf.fit(X, y).predict_proba(X)
 
 
-@pytest.mark.parametrize("run_eagerly", [True, False])
+@pytest.mark.parametrize("run_eagerly", [True, pytest.param(False, marks=pytest.mark.slow)])
 def test_same_seed_same_predictions(binary_data, run_eagerly):
     X, y = binary_data
     first = fit_predict(X, y, random_state=3, run_eagerly=run_eagerly)
@@ -62,6 +62,7 @@ def test_fit_leaves_global_random_states_unchanged(binary_data):
     assert random.getstate() == python_state
 
 
+@pytest.mark.slow
 def test_seeded_then_unseeded_then_plain_keras_fits_all_work(binary_data):
     """scikeras 0.13 leaves "Random ops require a seed" behind; sktune must not."""
     tf = pytest.importorskip(

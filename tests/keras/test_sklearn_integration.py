@@ -57,6 +57,7 @@ def test_calibrated_classifier(binary_data):
     assert calibrated.predict_proba(X).shape == (len(X), 2)
 
 
+@pytest.mark.slow
 def test_stacking_and_soft_voting(binary_data):
     X, y = binary_data
     estimators = [("keras", fast_classifier()), ("logistic", LogisticRegression())]

@@ -127,6 +127,7 @@ def test_promoted_forests_continue_on_the_same_fold(tmp_path, n_jobs):
     assert type(search.best_estimator_) is TreeCountingForest
 
 
+@pytest.mark.slow
 def test_continued_forests_match_restarted_ones_in_a_longer_search(tmp_path):
     # Three brackets' worth of candidates, the states of those that can never
     # go on dropped on the way: a forest with an int random_state still scores

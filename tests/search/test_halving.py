@@ -77,10 +77,13 @@ class BudgetProbe(ClassifierMixin, BaseEstimator):
     "kwargs",
     [
         {},
-        {"factor": 2},
+        pytest.param({"factor": 2}, marks=pytest.mark.slow),
         {"n_candidates": 20, "min_resources": 3},
         {"n_candidates": 7, "min_resources": "exhaust"},
-        {"n_candidates": 30, "aggressive_elimination": True, "min_resources": 4},
+        pytest.param(
+            {"n_candidates": 30, "aggressive_elimination": True, "min_resources": 4},
+            marks=pytest.mark.slow,
+        ),
         pytest.param({"factor": 4.5, "max_resources": 100}, marks=pytest.mark.slow),
     ],
     ids=repr,
