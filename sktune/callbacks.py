@@ -134,3 +134,8 @@ def stopping_rules(search):
     if search.target_score is not None:
         rules.append(TargetScore(search.target_score))
     return rules
+
+
+def stop_reason(rules, state):
+    """The message of the first rule that says stop, or None."""
+    return next((reason for reason in (rule(state) for rule in rules) if reason), None)

@@ -36,6 +36,7 @@ import threading
 
 from sklearn.utils.parallel import Parallel
 
+from sktune.callbacks import stop_reason
 from sktune.exceptions import ClusterLostError
 from sktune.search._async_rungs import AsyncRungs
 from sktune.search._brackets import Bracket
@@ -323,8 +324,7 @@ class _Feed:
 
     def _check_rules(self):
         search = self._search
-        state = search._state
-        reason = next((r for r in (rule(state) for rule in self._rules) if r), None)
+        reason = stop_reason(self._rules, search._state)
         if reason is not None and not self.stopped:
             # No new job starts; the splits of started ones still run.
             search.stop_reason_ = reason

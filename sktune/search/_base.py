@@ -22,7 +22,7 @@ from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils._param_validation import Interval
 
-from sktune.callbacks import SearchState, stopping_rules
+from sktune.callbacks import SearchState, stop_reason, stopping_rules
 from sktune.search._checkpoint import Checkpoint, Record, decode_output, mean_score
 from sktune.search._failures import (
     failures_judged_per_search,
@@ -299,7 +299,7 @@ class OptimizerSearchCV(ResumeMixin, BaseSearchCV):
             ).call_on_fit_task_begin(estimator=self)
 
         while True:
-            reason = next((r for r in (rule(run.state) for rule in run.rules) if r), None)
+            reason = stop_reason(run.rules, run.state)
             if reason is not None:
                 self.stop_reason_ = reason
                 break

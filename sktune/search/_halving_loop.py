@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.model_selection._search_successive_halving import _SubsampleMetaSplitter
 
 from sktune._budget import Budget, StateStore, forget_live
-from sktune.callbacks import SearchState, stopping_rules
+from sktune.callbacks import SearchState, stop_reason, stopping_rules
 from sktune.search._async_loop import AsyncLoopMixin
 from sktune.search._brackets import Bracket
 from sktune.search._checkpoint import decode_output, mean_score
@@ -105,7 +105,7 @@ class HalvingLoopMixin(AsyncLoopMixin):
     def _run_in_steps(self, rules, evaluate_candidates, search_ctx):
         """Brackets of rungs, one ``evaluate_candidates`` step at a time."""
         while True:
-            reason = next((r for r in (rule(self._state) for rule in rules) if r), None)
+            reason = stop_reason(rules, self._state)
             if reason is not None:
                 self.stop_reason_ = reason
                 return
