@@ -5,6 +5,12 @@ numbers as ``Model.predict`` (which only runs that call in a traced function)
 without its fixed cost, a data pipeline and a predict function traced per
 model (~0.1-0.4 s; measured on the tiny model: ~4 ms a batch by direct call,
 against ~85 ms fixed + ~0.5 ms a batch + 0.3 s tracing once per model).
+Batches of a direct call hold at least ``batch_size`` rows, more when rows
+are small (up to ``_DIRECT_CALL_VALUES`` input values a batch): a model
+trained with small batches predicts a few thousand rows of tabular data in a
+few calls, where ``batch_size`` rows at a time would exceed 32 batches and
+trace a predict function for each new model, as a search's every fit does.
+Outputs do not depend on how rows are batched (to float rounding).
 ``Model.predict`` is used for larger inputs, for predict keywords other than
 ``batch_size``/``verbose``, when a callback reacts to prediction (the
 ``callbacks`` parameter's callbacks that override an ``on_predict_*`` hook,
@@ -19,6 +25,7 @@ from . import _routing, _training
 from ._inputs import validate_X
 
 _DIRECT_CALL_BATCHES = 32
+_DIRECT_CALL_VALUES = 2**18  # input values in one direct call's batch (1 MB of float32)
 _PREDICT_HOOKS = (
     "on_predict_begin",
     "on_predict_end",
@@ -60,9 +67,10 @@ def predict_raw(estimator, X, kwargs):
         set(predict_kwargs) <= {"batch_size", "verbose"}
         and _plain_predict(estimator.model_)
         and isinstance(x_model, (np.ndarray, dict))
-        and -(-_training.n_samples(x_model) // batch_size) <= _DIRECT_CALL_BATCHES
     ):
-        return _call_in_batches(estimator.model_, x_model, batch_size)
+        batch_size = _direct_batch_size(estimator.model_, x_model, batch_size)
+        if -(-_training.n_samples(x_model) // batch_size) <= _DIRECT_CALL_BATCHES:
+            return _call_in_batches(estimator.model_, x_model, batch_size)
     return estimator.model_.predict(x=x_model, **predict_kwargs)
 
 
@@ -80,6 +88,23 @@ def _plain_predict(model):
     import keras
 
     return "predict" not in vars(model) and type(model).predict is keras.Model.predict
+
+
+def _direct_batch_size(model, x, batch_size):
+    """Rows per direct call: ``batch_size``, or more when that many rows are small.
+
+    A model whose inputs fix the batch size (a stateful RNN) keeps ``batch_size``.
+    """
+    import keras
+
+    try:
+        inputs = list(model.inputs or [])
+    except (AttributeError, ValueError):  # a subclassed model has no symbolic inputs
+        inputs = []
+    if any(getattr(t, "shape", (None,))[0] is not None for t in inputs):
+        return batch_size
+    values_per_row = sum(int(np.prod(a.shape[1:])) for a in keras.tree.flatten(x))
+    return max(batch_size, _DIRECT_CALL_VALUES // max(values_per_row, 1))
 
 
 def _call_in_batches(model, x, batch_size):

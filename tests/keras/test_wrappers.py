@@ -174,3 +174,36 @@ def test_get_params_reports_extra_keywords_and_clone_keeps_them():
     assert fresh.get_params()["hidden"] == 2
     with pytest.raises(ValueError, match="Invalid parameter"):
         KerasClassifier(build_fn=tiny_model).set_params(not_an_argument=1)
+
+
+def stateful_model(meta):
+    """A stateful RNN over the features: its input fixes the batch size at 8 rows."""
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],), batch_size=8),
+            keras.layers.Reshape((meta["n_features_in_"], 1)),
+            keras.layers.SimpleRNN(4, stateful=True),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+
+
+def test_many_small_rows_are_predicted_without_a_predict_function(binary_data):
+    # 800 rows of 10 values with batch_size=8 are 100 batches: more than the
+    # direct calls' 32, but small rows go in larger batches, so no predict
+    # function is traced, and the outputs are Model.predict's.
+    X, y = binary_data
+    X, y = np.tile(X, (4, 1)), np.tile(y, 4)
+    clf = KerasClassifier(tiny_model, loss="auto", batch_size=8, epochs=1, random_state=0)
+    proba = clf.fit(X, y).predict_proba(X)
+    assert clf.model_.predict_function is None
+    expected = clf.model_.predict(X, batch_size=8, verbose=0)
+    np.testing.assert_allclose(proba[:, 1], expected.ravel(), rtol=1e-5, atol=1e-6)
+
+
+def test_a_model_with_a_fixed_batch_size_predicts_in_that_size(binary_data):
+    X, y = binary_data  # 200 rows: 25 batches of 8
+    clf = KerasClassifier(stateful_model, loss="auto", batch_size=8, epochs=1,
+                          random_state=0)
+    proba = clf.fit(X, y).predict_proba(X)
+    assert proba.shape == (len(X), 2)
