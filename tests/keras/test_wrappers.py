@@ -207,3 +207,37 @@ def test_a_model_with_a_fixed_batch_size_predicts_in_that_size(binary_data):
                           random_state=0)
     proba = clf.fit(X, y).predict_proba(X)
     assert proba.shape == (len(X), 2)
+
+
+class CountingSequential(keras.Sequential):
+    """A Sequential model that counts how often its training step is traced."""
+
+    traces = 0
+
+    def train_step(self, *args, **kwargs):
+        type(self).traces += 1  # Python runs this once per trace
+        return super().train_step(*args, **kwargs)
+
+
+def counting_model(meta):
+    return CountingSequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(4, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+
+
+@pytest.mark.parametrize("random_state", [0, None])
+def test_a_new_model_traces_its_training_step_once(binary_data, random_state):
+    # TensorFlow traces a training step twice when its first trace creates
+    # the optimizer's and metrics' variables; the wrappers create them first.
+    X, y = binary_data  # 200 rows: 25 batches of 8, no short last batch
+    CountingSequential.traces = 0
+    clf = KerasClassifier(counting_model, loss="binary_crossentropy",
+                          metrics=["accuracy"], batch_size=8, epochs=2,
+                          random_state=random_state)
+    clf.fit(X, y)
+    assert CountingSequential.traces == 1
+    assert clf.model_.optimizer.iterations.numpy() == 50
