@@ -704,6 +704,49 @@ def _print_time_to_target(rows):
                   f"{np.nanmean(at[1]):8.4f} ± {np.nanstd(at[1]):.4f} {above:>11s}")
 
 
+def part_cost(problems, repeats=5):
+    """The cost of one evaluation at the lowest and the full budget.
+
+    For each problem's estimator with its default parameters, on the first of
+    the two folds of seed 0: fits at the lowest budget and at nine times it,
+    interleaved, ``repeats`` times each; the fixed cost is what a fit costs
+    beyond its epochs or iterations, extrapolated from the two, and "score"
+    is the scorer on the other fold. "low / full" is what an evaluation at
+    the lowest budget costs against one at the full budget, estimated from
+    the same figures: what decides how many low-budget evaluations a halving
+    bracket can afford.
+    """
+    print(f"Cost of one evaluation, median of {repeats} interleaved fits per budget "
+          "(estimator defaults, seed 0's first fold)")
+    print(f"{'problem':20s} {'low':>4s} {'fit s':>7s} {'9x':>4s} {'fit s':>7s} "
+          f"{'per unit s':>10s} {'fixed s':>8s} {'score s':>8s} {'full':>4s} "
+          f"{'low / full':>10s}")
+    for name in problems:
+        problem = PROBLEMS[name]
+        X, y = problem.data()
+        train, test = next(_cv(problem, 0).split(X, y))
+        scorer = check_scoring(problem.make_estimator(), problem.scoring)
+        low, full = problem.min_resources, problem.max_resources
+        times = {low: [], 9 * low: []}
+        scoring = []
+        for _ in range(repeats):
+            for budget in times:
+                estimator = problem.make_estimator().set_params(**{problem.resource: budget})
+                began = time.perf_counter()
+                estimator.fit(X[train], y[train])
+                times[budget].append(time.perf_counter() - began)
+                began = time.perf_counter()
+                scorer(estimator, X[test], y[test])
+                scoring.append(time.perf_counter() - began)
+        t_low, t_high = (statistics.median(times[b]) for b in times)
+        per_unit = (t_high - t_low) / (8 * low)
+        fixed = t_low - low * per_unit
+        score = statistics.median(scoring)
+        full_cost = fixed + full * per_unit + score
+        print(f"{name:20s} {low:4d} {t_low:7.3f} {9 * low:4d} {t_high:7.3f} {per_unit:10.4f} "
+              f"{fixed:8.3f} {score:8.3f} {full:4d} {(t_low + score) / full_cost:10.3f}")
+
+
 def part_continuation(problems, seeds, isolate=False):
     """Two brackets with and without continued training, per problem and seed.
 
@@ -828,8 +871,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problems", nargs="*", default=list(PROBLEMS))
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
-    parser.add_argument("--part", choices=["all", "target", "continuation", "utilisation"],
-                        default="all")
+    parser.add_argument("--part", choices=["all", "target", "continuation", "utilisation",
+                                           "cost"], default="all")
     parser.add_argument("--strategies", nargs="*", choices=VARIANTS, default=None,
                         help="also run HalvingBayesSearchCV with BOHB's per-budget rule, "
                              "Hyperband's brackets and/or the asynchronous schedule (all if "
@@ -869,6 +912,8 @@ def main(argv=None):
             args.problems, args.seeds, variants, args.peers, args.save, args.isolate,
             args.bayes_only, args.bayes_from,
         )
+    if args.part in ("all", "cost"):
+        part_cost(args.problems)
     if args.part in ("all", "continuation"):
         part_continuation(args.problems, args.seeds, args.isolate)
     if args.part in ("all", "utilisation"):

@@ -136,6 +136,6 @@ plt.show()
 # Epochs are not seconds: every fit also pays a fixed cost (building and
 # tracing the model, predicting for the scorer), and the halving search makes
 # many more fits than the full-budget one. On a network this small that cost
-# is several epochs' worth, so in wall time the two searches are much closer
+# is a few epochs' worth, so in wall time the two searches are much closer
 # than in epochs; :ref:`halving-pays-off` shows how to measure both costs for
 # your own model before choosing.

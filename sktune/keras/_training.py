@@ -29,6 +29,7 @@ sample weights as Keras computes them.
 
 from collections.abc import Mapping
 from contextlib import contextmanager
+import inspect
 import itertools
 import math
 
@@ -135,8 +136,11 @@ def build_before_tracing(model, data, batch_size):
     leaves = [v for v in _tree().flatten(data) if v is not None]
     if not all(hasattr(v, "shape") and hasattr(v, "dtype") for v in leaves):
         return
+    # Keras's own symbolic build is a private method: used only where it has
+    # the signature it has in Keras 3, else the optimizer alone (the
+    # larger part) is built through the public API.
     symbolic_build = getattr(model, "_symbolic_build", None)
-    if symbolic_build is not None:
+    if symbolic_build is not None and "data_batch" in _parameters(symbolic_build):
         # Keras builds from its first batch: the same shapes (a stateful
         # RNN checks the batch size).
         size = batch_size or DEFAULT_BATCH_SIZE
@@ -147,6 +151,13 @@ def build_before_tracing(model, data, batch_size):
         symbolic_build(data_batch=first)
     elif not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
+
+
+def _parameters(function):
+    try:
+        return inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return {}
 
 
 def train(model, x, y, sample_weight, *, seed, initial_epoch, epochs, fit_kwargs):
