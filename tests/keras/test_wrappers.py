@@ -241,3 +241,17 @@ def test_a_new_model_traces_its_training_step_once(binary_data, random_state):
     clf.fit(X, y)
     assert CountingSequential.traces == 1
     assert clf.model_.optimizer.iterations.numpy() == 50
+
+
+def test_building_before_tracing_trains_as_an_eager_fit(binary_data):
+    # An eager fit traces nothing and builds nothing ahead: the traced fit,
+    # whose variables the wrappers created first, ends with the same weights.
+    X, y = binary_data
+    weights = []
+    for run_eagerly in (False, True):
+        clf = KerasClassifier(tiny_model, loss="binary_crossentropy",
+                              metrics=["accuracy"], batch_size=8, epochs=3,
+                              random_state=0, run_eagerly=run_eagerly).fit(X, y)
+        weights.append(clf.model_.get_weights())
+    for traced, eager in zip(*weights, strict=True):
+        np.testing.assert_allclose(traced, eager, rtol=1e-5, atol=1e-6)
