@@ -27,6 +27,11 @@ continued training, two brackets each, and compares their wall times and
 scores: Keras models continue from their saved weights and optimizer state,
 HistGradientBoosting through ``warm_start``, the MLP through ``partial_fit``.
 
+``--part cost`` times, for each problem's estimator with its default
+parameters, fits at the lowest budget and at nine times it: what a fit costs
+beyond its epochs or iterations, and what an evaluation at the lowest budget
+costs against one at the full budget.
+
 The worker-utilisation figure runs ``HalvingBayesSearchCV(n_jobs=2)`` on an
 MLP problem whose candidates' fit times differ about 5x and measures, from
 the start and end of each fit and predict (how the search scores a fit) in
@@ -38,6 +43,7 @@ Usage::
     python benchmarks/multifidelity.py --quick           # 2 problems, 2 seeds, small
     python benchmarks/multifidelity.py --problems keras-mlp-digits --seeds 0 1
     python benchmarks/multifidelity.py --part utilisation
+    python benchmarks/multifidelity.py --part cost --problems keras-cnn-digits
     python benchmarks/multifidelity.py --part target --save runs.json   # keep raw runs
     python benchmarks/multifidelity.py --report runs.json   # their tables again
     python benchmarks/multifidelity.py --part target --isolate   # a fresh process per search
@@ -143,8 +149,8 @@ def _shifted_digits():
     """The digits and two copies shifted by one pixel (right, down): 5,391 images.
 
     Three times the samples, so that an epoch is not negligible next to
-    building a model. It still costs less here (about 0.2 s an epoch against
-    about 0.9 s of fixed cost per fit on 2 shared cores): benchmarks/README.md.
+    building a model. It still costs less here (about 0.25 s an epoch against
+    0.5-0.7 s of fixed cost per fit, ``--part cost``): benchmarks/README.md.
     """
     X, y = load_digits(return_X_y=True)
     images = (X / 16.0).astype(np.float32).reshape(-1, 8, 8)
