@@ -140,7 +140,9 @@ def build_before_tracing(model, data, batch_size):
     # the signature it has in Keras 3, else the optimizer alone (the
     # larger part) is built through the public API.
     symbolic_build = getattr(model, "_symbolic_build", None)
-    if symbolic_build is not None and "data_batch" in _parameters(symbolic_build):
+    if symbolic_build is not None and "data_batch" in inspect.signature(
+        symbolic_build
+    ).parameters:
         # Keras builds from its first batch: the same shapes (a stateful
         # RNN checks the batch size).
         size = batch_size or DEFAULT_BATCH_SIZE
@@ -153,20 +155,11 @@ def build_before_tracing(model, data, batch_size):
         model.optimizer.build(model.trainable_variables)
 
 
-def _parameters(function):
-    try:
-        return inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        return {}
-
-
 def train(model, x, y, sample_weight, *, seed, initial_epoch, epochs, fit_kwargs):
     """Train epochs ``initial_epoch .. epochs - 1``; the Keras History, or None."""
     if initial_epoch >= epochs:
         return None
-    build_before_tracing(
-        model, (x, y, sample_weight), fit_kwargs.get("batch_size")
-    )
+    build_before_tracing(model, (x, y, sample_weight), fit_kwargs.get("batch_size"))
     shuffle = fit_kwargs.get("shuffle", True)
     if seed is None or not shuffle:
         return model.fit(
