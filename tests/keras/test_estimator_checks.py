@@ -12,15 +12,41 @@ from tests.keras.conftest import tiny_float64_model  # noqa: E402
 
 pytestmark = pytest.mark.keras
 
+
+class StableName:
+    """A build function whose repr has no memory address.
+
+    The estimator's repr is part of each check's test id, and pytest-xdist
+    needs the same ids in every worker process.
+    """
+
+    def __init__(self, build_fn):
+        self.build_fn = build_fn
+
+    def __call__(self, meta, compile_kwargs):
+        return self.build_fn(meta, compile_kwargs)
+
+    def __repr__(self):
+        return self.build_fn.__name__
+
+
 # Full-batch (batch_size=-1) training on float64 makes sample weights exactly
 # equivalent to repeated samples, as check_sample_weight_equivalence demands;
 # run_eagerly skips graph tracing, which dominates a tiny model's fit time.
 CHECKED = [
     KerasClassifier(
-        tiny_float64_model, loss="auto", epochs=10, batch_size=-1, run_eagerly=True
+        StableName(tiny_float64_model),
+        loss="auto",
+        epochs=10,
+        batch_size=-1,
+        run_eagerly=True,
     ),
     KerasRegressor(
-        tiny_float64_model, loss="auto", epochs=10, batch_size=-1, run_eagerly=True
+        StableName(tiny_float64_model),
+        loss="auto",
+        epochs=10,
+        batch_size=-1,
+        run_eagerly=True,
     ),
 ]
 
