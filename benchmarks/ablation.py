@@ -55,10 +55,6 @@ VARIANTS = {
         "improvement measured against the lowest told value, not the lowest prediction",
         {f"{_BAYES}._PLUGIN_INCUMBENT": False},
     ),
-    "no-ties": (
-        "no tolerances learnt from exactly tied scores",
-        {f"{_BAYES}._LEARN_TIES": False},
-    ),
     "refit-always": (
         "hyper-parameters refitted at every tell, not after 10% more data",
         {f"{_BAYES}._REFIT_FRACTION": 0.0},

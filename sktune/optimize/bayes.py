@@ -10,7 +10,6 @@ from threadpoolctl import ThreadpoolController
 
 from ._acquisition import ACQUISITIONS, PORTFOLIO, utility
 from ._base import CATEGORICAL, CONTINUOUS, BaseOptimizer, levels, snap
-from ._equivalence import Equivalence
 from ._gp import GaussianProcess
 from ._trust_region import TrustRegion
 from ._warping import warp_values
@@ -45,10 +44,6 @@ _RESTART_EVERY = 5
 # candidates, mlp-wine at 100 from -12.6 to +26.1 and rf-synth from -1.4 to +3.6
 # (below random search before). Without noise the two are the same.
 _PLUGIN_INCUMBENT = True
-# Two nearby points that score exactly alike are one model (a quantised or
-# ignored parameter); candidates within the steps between such ties of a told
-# point are not proposed (see _equivalence.py).
-_LEARN_TIES = True
 
 
 @functools.cache
@@ -188,7 +183,6 @@ class GPOptimizer(BaseOptimizer):
         self.hedge_gains_ = np.zeros(len(PORTFOLIO))
         self._hedge_nominees = []
         self.trust_region_ = TrustRegion(self.n_dims)
-        self.equivalence_ = Equivalence(self.coordinates)
         self._n_fitted = 0
         self._n_fits = 0
         self._n_at_fit = 0  # told points at the last hyper-parameter fit
@@ -232,9 +226,7 @@ class GPOptimizer(BaseOptimizer):
 
     # -- surrogate -------------------------------------------------------------------
     def _observe(self, points, values):
-        """Count the tell as a success or failure of the trust region; learn ties."""
-        if _LEARN_TIES:
-            self.equivalence_.update(self.X_, self.y_, len(values))
+        """Count the tell as a success or failure of the trust region."""
         told = self.y_[np.isfinite(self.y_)]
         before = self.y_[: len(self.y_) - len(values)]
         before = before[np.isfinite(before)]
@@ -315,8 +307,7 @@ class GPOptimizer(BaseOptimizer):
                     np.vstack([Z_train, self._encode(np.array(fantasies))]),
                     np.concatenate([y, np.full(len(fantasies), lie)]),
                 )
-            reference = np.vstack([self.X_, np.reshape(fantasies, (-1, self.n_dims))])
-            point = self._next_point(candidates, low, high, best, taken, reference)
+            point = self._next_point(candidates, low, high, best, taken)
             if point is None:
                 break
             chosen.append(point)
@@ -349,16 +340,14 @@ class GPOptimizer(BaseOptimizer):
             np.vstack([np.ones_like(uniform), np.broadcast_to(high, local.shape)]),
         )
 
-    def _next_point(self, candidates, low, high, best, taken, reference):
-        """Best new point under the acquisition (a hedge picks one by its gains).
-
-        New: not seen, not taken in this batch, and not within the learnt
-        tie tolerances of a ``reference`` (told or pending) point.
-        """
-        args = (candidates, low, high, best, taken, reference)
+    def _next_point(self, candidates, low, high, best, taken):
+        """Best unseen point under the acquisition (a hedge picks one by its gains)."""
         if self.acquisition != "hedge":
-            return self._maximise(self.acquisition, *args)
-        nominees = [self._maximise(name, *args) for name in PORTFOLIO]
+            return self._maximise(self.acquisition, candidates, low, high, best, taken)
+        nominees = [
+            self._maximise(name, candidates, low, high, best, taken)
+            for name in PORTFOLIO
+        ]
         if nominees[0] is None:
             return None
         logits = self.hedge_gains_ - self.hedge_gains_.max()
@@ -366,15 +355,14 @@ class GPOptimizer(BaseOptimizer):
         self._hedge_nominees.append(np.array(nominees))
         return nominees[self.rng.choice(len(nominees), p=probs)]
 
-    def _maximise(self, name, candidates, low, high, best, taken, reference):
+    def _maximise(self, name, candidates, low, high, best, taken):
         gp = self.gp_
         mean, std = gp.predict(self._encode(candidates), return_std=True)
         values = utility(name, mean, std, best, self.xi, self.kappa)
-        copies = self.equivalence_.redundant(candidates, reference)
         starts = []
         for i in np.argsort(-values, kind="stable"):
             key = self._key(candidates[i])
-            if key not in taken and key not in self._seen and not copies[i]:
+            if key not in taken and key not in self._seen:
                 starts.append(i)
                 if len(starts) == _N_POLISHED:
                     break
@@ -395,14 +383,9 @@ class GPOptimizer(BaseOptimizer):
             )
             pool = np.vstack([polished, pool])
             pool_values = np.concatenate([polished_values, pool_values])
-            copies = np.concatenate(
-                [self.equivalence_.redundant(polished, reference), np.zeros(len(starts), bool)]
-            )
-        else:
-            copies = np.zeros(len(pool), dtype=bool)
         for i in np.argsort(-pool_values, kind="stable"):
             key = self._key(pool[i])
-            if key not in taken and key not in self._seen and not copies[i]:
+            if key not in taken and key not in self._seen:
                 return pool[i]
         return None
 
