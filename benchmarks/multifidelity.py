@@ -454,11 +454,8 @@ class PerBudgetHalvingSearchCV(HalvingBayesSearchCV):
 
 def run_halving_bayes(
     problem, seed, X, y, max_time, n_brackets=None, continue_training=True, cls=None,
-    bracket_schedule="repeat", random_fraction=0.0,
+    bracket_schedule="repeat",
 ):
-    import sktune.optimize.multifidelity as mf
-
-    mf._RANDOM_FRACTION = random_fraction
     clock = ClockedScorer(check_scoring(problem.make_estimator(), problem.scoring))
     search = (cls or HalvingBayesSearchCV)(
         problem.make_estimator(), problem.space, resource=problem.resource,
@@ -480,8 +477,6 @@ def run_halving_bayes(
         name = "  hyperband brackets"
     elif bracket_schedule == "asynchronous":
         name = "  asynchronous (ASHA)"
-    if random_fraction:
-        name = "  random third"
     return Run(name, events, seconds, {"resources": spent})
 
 
@@ -566,7 +561,7 @@ class _LogInt:
 
 # -- the parts -------------------------------------------------------------------------------------
 PEERS = ("halving-random", "optuna")
-VARIANTS = ("per-budget", "hyperband", "asynchronous", "random-third")
+VARIANTS = ("per-budget", "hyperband", "asynchronous")
 
 
 def _isolated(runner_name, problem_name, seed, kwargs):
@@ -645,11 +640,6 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, is
                 runs.setdefault("  asynchronous (ASHA)", []).append(
                     _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget,
                           bracket_schedule="asynchronous")
-                )
-            if "random-third" in variants:
-                runs.setdefault("  random third", []).append(
-                    _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget,
-                          random_fraction=0.333)
                 )
             if "halving-random" in peers:
                 runs.setdefault("HalvingRandomSearchCV", []).append(

@@ -42,10 +42,6 @@ from scipy.stats import rankdata
 from ._base import snap
 
 STRATEGIES = ("rank", "per-budget")
-# BOHB's rho: the share of proposals after the first bracket drawn
-# quasi-randomly instead of from the model (BOHB uses 1/3). 0 proposes all
-# from the model; benchmarks/multifidelity.py --strategies random-third sets 0.333.
-_RANDOM_FRACTION = 0.0
 
 
 class MultiFidelityOptimizer:
@@ -143,17 +139,6 @@ class MultiFidelityOptimizer:
             return points
         rung, X, y = data
         self.model_rungs_.append(rung)
-        n_random = int(self._derived_seed(self.n_rungs + 7).binomial(n_points, _RANDOM_FRACTION))
-        if n_random:
-            extra = self.base.random_unseen(min(n_random, self.base.n_remaining))
-            self.base.exclude(extra)
-            if n_random >= n_points:
-                return extra
-            rest = self._model_ask(rung, X, y, n_points - len(extra))
-            return np.vstack([rest, extra])
-        return self._model_ask(rung, X, y, n_points)
-
-    def _model_ask(self, rung, X, y, n_points):
         model = self.make_optimizer(self.coordinates, self._derived_seed(rung + 1))
         model.tell(X, y)
         # Every point seen at any rung, or pending, is off limits: the rung-0
