@@ -654,6 +654,7 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, is
                 save_rows(rows + [(name, target, budget, runs)], save)
         rows.append((name, target, budget, runs))
         _print_time_to_target(rows[-1:])
+        _print_paired(rows[-1:])
     return rows
 
 
@@ -708,6 +709,31 @@ def _print_time_to_target(rows):
             print(f"{method:24s} {median:20.1f} {reached:>5d}/{len(times)} {ratio:8.2f}x "
                   f"{np.nanmean(at[3]):11.4f} {np.nanmean(at[2]):7.4f} "
                   f"{np.nanmean(at[1]):8.4f} ± {np.nanstd(at[1]):.4f} {above:>11s}")
+
+
+def _print_paired(rows, reference="HalvingRandomSearchCV"):
+    """Each method's best at T against ``reference``'s on the same seed and folds.
+
+    The mean over seeds of the difference, ± its standard error, and the seeds
+    on which the method is ahead, level and behind: with scores this close, a
+    paired difference separates methods that the spread of their means cannot.
+    Printed when ``reference`` ran on at least two seeds.
+    """
+    for name, _, budget, runs in rows:
+        if len(runs.get(reference, ())) < 2:
+            continue
+        print(f"\n{name}, best at T against {reference} on the same seeds")
+        print(f"{'method':24s} {'paired difference':>19s} {'ahead / level / behind':>23s}")
+        for method, method_runs in runs.items():
+            if method == reference:
+                continue
+            diff = np.array([a - b for a, b in _paired(method_runs, runs[reference], budget)])
+            diff = diff[np.isfinite(diff)]
+            if len(diff) < 2:
+                continue
+            error = diff.std(ddof=1) / np.sqrt(len(diff))
+            counts = f"{(diff > 0).sum()} / {(diff == 0).sum()} / {(diff < 0).sum()}"
+            print(f"{method:24s} {diff.mean():+10.4f} ± {error:.4f} {counts:>23s}")
 
 
 def part_cost(problems, repeats=5):
@@ -897,6 +923,10 @@ def main(argv=None):
     parser.add_argument("--bayes-from", nargs="+", metavar="FILE", default=(),
                         help="--part target: take BayesSearchCV's runs, the target and T "
                              "from these files (saved with --save) instead of running it")
+    parser.add_argument("--paired-with", metavar="METHOD", default="HalvingRandomSearchCV",
+                        help="the method every other is paired with, seed by seed, in "
+                             "--report's last tables (--part target pairs with "
+                             "HalvingRandomSearchCV)")
     parser.add_argument("--report", nargs="+", metavar="FILE",
                         help="print the tables of runs saved with --save, merging the "
                              "files' runs of one problem; runs nothing")
@@ -904,7 +934,9 @@ def main(argv=None):
                         help="2 problems, 2 seeds: checks that the script runs")
     args = parser.parse_args(argv)
     if args.report:
-        _print_time_to_target(load_rows(*args.report))
+        rows = load_rows(*args.report)
+        _print_time_to_target(rows)
+        _print_paired(rows, args.paired_with)
         return
     _quiet()
     if args.quick:
