@@ -720,9 +720,13 @@ def _print_paired(rows, reference="HalvingRandomSearchCV"):
     Printed when ``reference`` ran on at least two seeds.
     """
     for name, _, budget, runs in rows:
+        # Variants are indented in the tables; match them without the indent.
+        reference = next((m for m in runs if m.strip() == reference.strip()), reference)
         if len(runs.get(reference, ())) < 2:
+            print(f"\n{name}: no paired table, {reference!r} ran on fewer than 2 seeds "
+                  f"(methods: {', '.join(m.strip() for m in runs)})")
             continue
-        print(f"\n{name}, best at T against {reference} on the same seeds")
+        print(f"\n{name}, best at T against {reference.strip()} on the same seeds")
         print(f"{'method':24s} {'paired difference':>19s} {'ahead / level / behind':>23s}")
         for method, method_runs in runs.items():
             if method == reference:
