@@ -711,27 +711,29 @@ def _print_time_to_target(rows):
                   f"{np.nanmean(at[1]):8.4f} ± {np.nanstd(at[1]):.4f} {above:>11s}")
 
 
-def _print_paired(rows, reference="HalvingRandomSearchCV"):
+def _print_paired(rows, reference="HalvingRandomSearchCV", say_if_missing=False):
     """Each method's best at T against ``reference``'s on the same seed and folds.
 
     The mean over seeds of the difference, ± its standard error, and the seeds
     on which the method is ahead, level and behind: with scores this close, a
     paired difference separates methods that the spread of their means cannot.
-    Printed when ``reference`` ran on at least two seeds.
+    A problem where ``reference`` ran on fewer than two seeds has no table (and
+    a line saying which methods it has, with ``say_if_missing``).
     """
     for name, _, budget, runs in rows:
         # Variants are indented in the tables; match them without the indent.
-        reference = next((m for m in runs if m.strip() == reference.strip()), reference)
-        if len(runs.get(reference, ())) < 2:
-            print(f"\n{name}: no paired table, {reference!r} ran on fewer than 2 seeds "
-                  f"(methods: {', '.join(m.strip() for m in runs)})")
+        ref = next((m for m in runs if m.strip() == reference.strip()), reference)
+        if len(runs.get(ref, ())) < 2:
+            if say_if_missing:
+                print(f"\n{name}: no paired table, {reference!r} ran on fewer than 2 "
+                      f"seeds (methods: {', '.join(m.strip() for m in runs)})")
             continue
-        print(f"\n{name}, best at T against {reference.strip()} on the same seeds")
+        print(f"\n{name}, best at T against {ref.strip()} on the same seeds")
         print(f"{'method':24s} {'paired difference':>19s} {'ahead / level / behind':>23s}")
         for method, method_runs in runs.items():
-            if method == reference:
+            if method == ref:
                 continue
-            diff = np.array([a - b for a, b in _paired(method_runs, runs[reference], budget)])
+            diff = np.array([a - b for a, b in _paired(method_runs, runs[ref], budget)])
             diff = diff[np.isfinite(diff)]
             if len(diff) < 2:
                 continue
@@ -940,7 +942,7 @@ def main(argv=None):
     if args.report:
         rows = load_rows(*args.report)
         _print_time_to_target(rows)
-        _print_paired(rows, args.paired_with)
+        _print_paired(rows, args.paired_with, say_if_missing=True)
         return
     _quiet()
     if args.quick:
