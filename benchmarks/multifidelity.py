@@ -592,7 +592,7 @@ def _call(runner, problem, seed, X, y, isolate, **kwargs):
 
 
 def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, isolate=False,
-                        bayes_only=False, bayes_from=()):
+                        bayes_only=False, bayes_from=(), with_default=True):
     """BayesSearchCV sets the target and T; the halving searches run against them.
 
     ``variants`` adds HalvingBayesSearchCV with BOHB's per-budget rule and with
@@ -601,7 +601,9 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, is
     are written to after each seed (see ``--report``); ``isolate`` runs
     every search in a fresh process. ``bayes_only`` stops after BayesSearchCV;
     ``bayes_from`` (files saved with ``save``) takes its runs, and so the target
-    and T, from there instead of running it.
+    and T, from there instead of running it. ``with_default=False`` leaves
+    out HalvingBayesSearchCV's default configuration, to add variants to runs
+    saved earlier (``--report`` merges the files).
     """
     saved = {name: runs for name, _, _, runs in load_rows(*bayes_from)} if bayes_from else {}
     rows = []
@@ -623,9 +625,10 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, is
                               save)
         target, budget = target_and_budget(runs["BayesSearchCV"])
         for seed in () if bayes_only else seeds:
-            runs.setdefault("HalvingBayesSearchCV", []).append(
-                _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget)
-            )
+            if with_default:
+                runs.setdefault("HalvingBayesSearchCV", []).append(
+                    _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget)
+                )
             if "per-budget" in variants:
                 runs.setdefault("  per-budget (BOHB) rule", []).append(
                     _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget,
@@ -926,6 +929,10 @@ def main(argv=None):
     parser.add_argument("--bayes-only", action="store_true",
                         help="--part target: run only BayesSearchCV (the first stage of a "
                              "problem whose seeds are split across processes)")
+    parser.add_argument("--without-default", action="store_true",
+                        help="--part target: run only the --strategies variants and --peers, "
+                             "not HalvingBayesSearchCV's default configuration (to add them "
+                             "to runs saved earlier)")
     parser.add_argument("--bayes-from", nargs="+", metavar="FILE", default=(),
                         help="--part target: take BayesSearchCV's runs, the target and T "
                              "from these files (saved with --save) instead of running it")
@@ -954,7 +961,7 @@ def main(argv=None):
         variants = () if args.strategies is None else args.strategies or VARIANTS
         part_time_to_target(
             args.problems, args.seeds, variants, args.peers, args.save, args.isolate,
-            args.bayes_only, args.bayes_from,
+            args.bayes_only, args.bayes_from, not args.without_default,
         )
     if args.part in ("all", "cost"):
         part_cost(args.problems)
