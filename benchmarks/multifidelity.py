@@ -480,6 +480,22 @@ def run_halving_bayes(
     return Run(name, events, seconds, {"resources": spent})
 
 
+def check_optuna():
+    """Fit a one-trial OptunaSearchCV on 20 rows, so that a missing dependency of
+    optuna-integration (pandas, say) fails before the first search, not after hours."""
+    import optuna
+    from optuna.distributions import FloatDistribution
+    from optuna_integration import OptunaSearchCV
+    from sklearn.linear_model import SGDClassifier
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    X, y = make_classification(n_samples=20, random_state=0)
+    OptunaSearchCV(
+        SGDClassifier(), {"alpha": FloatDistribution(1e-4, 1e-1, log=True)}, cv=2,
+        enable_pruning=True, max_iter=2, n_trials=1, random_state=0, verbose=0,
+    ).fit(X, y)
+
+
 def run_halving_random(problem, seed, X, y, max_time):
     events, start, k = [], time.monotonic(), 0
     while time.monotonic() - start < max_time:
@@ -606,6 +622,10 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, is
     saved earlier (``--report`` merges the files).
     """
     saved = {name: runs for name, _, _, runs in load_rows(*bayes_from)} if bayes_from else {}
+    if "optuna" in peers and not bayes_only and any(
+        PROBLEMS[name].optuna_space is not None for name in problems
+    ):
+        check_optuna()
     rows = []
     for name in problems:
         problem = PROBLEMS[name]
