@@ -357,17 +357,27 @@ class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
     def _predict_raw(self, X, kwargs):
         return _predicting.predict_raw(self, X, kwargs)
 
-    # -- pickling -----------------------------------------------------------
+    # -- pickling and cloning -----------------------------------------------
+    # The fitted ``model_``, and a model instance given as ``model``, travel
+    # as Keras archives (see _serialization).
+    _ARCHIVED = (("model_", "_model_archive"), ("model", "_model_param_archive"))
+
     def __getstate__(self):
         state = dict(super().__getstate__())
-        model = state.pop("model_", None)
-        if model is not None:
-            state["_model_archive"] = _serialization.model_to_bytes(model)
+        for name, key in self._ARCHIVED:
+            if _serialization.is_keras_model(state.get(name)):
+                state[key] = _serialization.model_to_bytes(state.pop(name))
         return state
 
     def __setstate__(self, state):
         state = dict(state)
-        archive = state.pop("_model_archive", None)
-        if archive is not None:
-            state["model_"] = _serialization.model_from_bytes(*archive)
+        for name, key in self._ARCHIVED:
+            archive = state.pop(key, None)
+            if archive is not None:
+                state[name] = _serialization.model_from_bytes(*archive)
         super().__setstate__(state)
+
+    def __sklearn_clone__(self):
+        # clone deep-copies a model instance given as ``model``
+        with _serialization.quiet_unbuilt_optimizer():
+            return super().__sklearn_clone__()

@@ -10,10 +10,21 @@ losses, metrics) are pickled next to the bytes (by reference, as pickle does
 for any class) and handed to Keras as ``custom_objects``, so models with
 user-defined layers or metrics load without having been registered with
 ``keras.saving.register_keras_serializable``.
+
+A model instance given as the ``model`` parameter goes the same way, and
+:func:`quiet_unbuilt_optimizer` covers scikit-learn's ``clone``, which
+deep-copies it. A model compiled but never trained has an optimizer without
+its slot variables; Keras builds them when it loads the copy and then warns
+that the saved optimizer's (which are none) could not be loaded. Nothing is
+lost, so that one warning is silenced: a trained optimizer is saved built and
+loads without it.
 """
 
+from contextlib import contextmanager
 import os
+import sys
 import tempfile
+import warnings
 
 _ARCHIVE_NAME = "model.keras"
 
@@ -50,6 +61,22 @@ def _custom_objects(model):
     }
 
 
+@contextmanager
+def quiet_unbuilt_optimizer():
+    """Silence Keras's warning on loading a model whose optimizer was never built."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="Skipping variable loading for optimizer", category=UserWarning
+        )
+        yield
+
+
+def is_keras_model(obj):
+    """Whether ``obj`` is a Keras model, without importing Keras for one that is not."""
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(obj, keras.Model)
+
+
 def model_to_bytes(model):
     """Return ``(archive_bytes, custom_objects)`` for a Keras model."""
     import keras
@@ -72,6 +99,7 @@ def model_from_bytes(data, custom_objects):
             archive.write(data)
         # Unpickling already runs arbitrary code, so Keras's safe mode (which
         # refuses Lambda layers) would protect nothing here.
-        return keras.saving.load_model(
-            path, custom_objects=custom_objects or None, safe_mode=False
-        )
+        with quiet_unbuilt_optimizer():
+            return keras.saving.load_model(
+                path, custom_objects=custom_objects or None, safe_mode=False
+            )

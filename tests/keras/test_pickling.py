@@ -2,6 +2,7 @@
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -69,3 +70,29 @@ def test_fitted_estimator_round_trips(estimator, data, request):
     restored.partial_fit(X, y)
     assert len(restored.history_["loss"]) == 3
     assert not hasattr(clone(estimator), "model_")
+
+
+def test_compiled_model_instance_copies_without_warnings(binary_data):
+    # A compiled model that never trained has an unbuilt optimizer; Keras warns
+    # ("Skipping variable loading for optimizer") when it loads a copy of one.
+    X, y = binary_data
+    model = keras.Sequential(
+        [keras.Input((X.shape[1],)), keras.layers.Dense(4), keras.layers.Dense(2, "softmax")]
+    )
+    model.compile(keras.optimizers.Adam(0.02), "sparse_categorical_crossentropy")
+    estimator = KerasClassifier(model=model, epochs=1, verbose=0, random_state=0)
+    copies = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for fitted in (False, True):
+            if fitted:
+                estimator.fit(X, y)
+            copies += [clone(estimator), copy.deepcopy(estimator)]
+            copies.append(pickle.loads(pickle.dumps(estimator)))
+    for copied in copies:
+        assert isinstance(copied.model, keras.Model) and copied.model is not model
+        assert float(copied.model.optimizer.learning_rate) == pytest.approx(0.02)
+        for a, b in zip(copied.model.get_weights(), model.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(copies[-1].predict(X), estimator.predict(X))
+    copies[0].fit(X, y)  # a clone of the unfitted estimator trains
