@@ -91,28 +91,29 @@ class HalvingBayesSearchCV(HalvingLoopMixin, OptimizerSearchCV):
     {shared_search_parameters}
 
     n_brackets : int or None, default=1
-        Successive-halving brackets to run. Each bracket evaluates
-        ``n_candidates`` new candidates at ``min_resources`` (with the default
-        ``bracket_schedule``) and halves them up to ``max_resources``, costing
+        Successive-halving brackets to run. The first bracket evaluates
+        ``n_candidates`` new candidates at ``min_resources`` (later ones start
+        as ``bracket_schedule`` says) and halves them up to ``max_resources``, costing
         as much training as about ``schedule_cost_`` candidates trained with
         ``max_resources`` (4 with the defaults for 27 candidates). With the
         default 1 the search does the work of ``HalvingRandomSearchCV``. None
         repeats brackets until ``max_time``, ``n_iter_no_change`` or
         ``target_score`` stops the search (one of them is then required).
 
-    bracket_schedule : {"repeat", "hyperband", "asynchronous"}, default="repeat"
-        Where brackets start. "repeat" starts every bracket at
-        ``min_resources`` with ``n_candidates`` candidates. "hyperband"
-        hedges against low budgets that rank candidates differently from the
-        full budget, as Hyperband does: bracket ``i`` starts at rung
-        ``i % n_iterations_`` with fewer candidates, so that each bracket
-        costs about the same (27, 12, 6 and 4 candidates starting with 1, 3,
-        9 and 27 epochs for factor 3 and 27 epochs). The first bracket is the
-        same either way. "asynchronous" runs ASHA for parallel workers: no
-        rung waits for its slowest fit; each free worker promotes a candidate
-        among the best ``1 / factor`` finished at its rung, or starts a new
-        one, one split at a time, up to ``n_brackets`` times ``n_candidates``
-        first-rung candidates (see :ref:`halving-asynchronous`).
+    bracket_schedule : {"hyperband", "repeat", "asynchronous"}, default="hyperband"
+        Where brackets start. "hyperband" hedges against low budgets that
+        rank candidates differently from the full budget, as Hyperband does:
+        bracket ``i`` starts at rung ``i % n_iterations_`` with fewer
+        candidates, so that each bracket costs about the same (27, 12, 6 and
+        4 candidates starting with 1, 3, 9 and 27 epochs for factor 3 and 27
+        epochs). "repeat" starts every bracket at ``min_resources`` with
+        ``n_candidates`` candidates (the default in sktune 0.1). The
+        first bracket is the same either way. "asynchronous" runs ASHA for
+        parallel workers: no rung waits for its slowest fit; each free worker
+        promotes a candidate among the best ``1 / factor`` finished at its
+        rung, or starts a new one, one split at a time, up to ``n_brackets``
+        times ``n_candidates`` first-rung candidates (see
+        :ref:`halving-asynchronous`).
 
     continue_training : bool, default=True
         Whether a promoted candidate continues from its state at the lower
@@ -267,7 +268,7 @@ n_splits_, refit_time_, multimetric_
         n_jobs=None,
         verbose=0,
         n_brackets=1,
-        bracket_schedule="repeat",
+        bracket_schedule="hyperband",
         continue_training=True,
         n_points=None,
         max_time=None,
