@@ -456,6 +456,9 @@ def run_halving_bayes(
     problem, seed, X, y, max_time, n_brackets=None, continue_training=True, cls=None,
     bracket_schedule="repeat",
 ):
+    # "HalvingBayesSearchCV" is repeated brackets, the library's default until
+    # Hyperband's brackets ("  hyperband brackets") replaced it: the saved runs
+    # keep their names, so new ones merge with them in --report.
     clock = ClockedScorer(check_scoring(problem.make_estimator(), problem.scoring))
     search = (cls or HalvingBayesSearchCV)(
         problem.make_estimator(), problem.space, resource=problem.resource,
