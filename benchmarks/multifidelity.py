@@ -338,6 +338,29 @@ class Run:
                     return when
         return float("inf")
 
+    def trained_to(self, target, full_fit, until=np.inf):
+        """Training spent until the target was first reached, in full-budget fits.
+
+        ``extra["trained"]`` holds, for each event, the resource units trained
+        on every fold until then (continued training counted once). Runs saved
+        without it have none (None), except BayesSearchCV's, whose every event
+        is one full-budget fit more.
+        """
+        trained = self.extra.get("trained")
+        if trained is None and self.method == "BayesSearchCV":
+            trained = [(i + 1) * full_fit for i in range(len(self.events))]
+        if trained is None:
+            return None
+        best = -np.inf
+        for (when, score), units in zip(self.events, trained, strict=True):
+            if when > until:
+                break
+            if np.isfinite(score) and score > best:
+                best = score
+                if best >= target:
+                    return units / full_fit
+        return float("inf")
+
     def to_json(self):
         return {"method": self.method, "events": self.events, "seconds": self.seconds,
                 "extra": self.extra, "seed": self.seed}
@@ -419,6 +442,29 @@ def _full_budget_events(results, clock, start, n_splits, is_full):
     return events
 
 
+def _trained_at_events(results, n_splits, is_full, resource=None, offset=0):
+    """The resource units trained on all folds until each full-budget event.
+
+    Rows are in the order they were evaluated (``n_jobs=1``). With ``resource``
+    (the parameter HalvingBayesSearchCV continues), a candidate promoted in its
+    bracket trains only the units above its previous rung; otherwise every
+    evaluation trains its ``n_resources`` from scratch.
+    """
+    done, total, trained = {}, offset, []
+    for i, n in enumerate(results["n_resources"]):
+        units = int(n)
+        if resource is not None:
+            params = {k: v for k, v in results["params"][i].items() if k != resource}
+            bracket = results["bracket"][i] if "bracket" in results else 0
+            key = (int(bracket), repr(sorted(params.items())))
+            units -= done.get(key, 0)
+            done[key] = int(n)
+        total += units * n_splits
+        if is_full(i):
+            trained.append(total)
+    return trained
+
+
 def _cv(problem, seed):
     if problem.classifier:
         return StratifiedKFold(CV, shuffle=True, random_state=seed)
@@ -440,7 +486,8 @@ def run_bayes(problem, seed, X, y, n_iter):
     search.fit(X, y)
     seconds = time.monotonic() - start
     events = _full_budget_events(search.cv_results_, clock, start, CV, lambda i: True)
-    return Run("BayesSearchCV", events, seconds)
+    trained = [(i + 1) * problem.max_resources * CV for i in range(len(events))]
+    return Run("BayesSearchCV", events, seconds, {"trained": trained})
 
 
 class PerBudgetHalvingSearchCV(HalvingBayesSearchCV):
@@ -475,12 +522,16 @@ def run_halving_bayes(
         results, clock, start, CV, lambda i: results["n_resources"][i] == problem.max_resources
     )
     spent = int(np.sum(results["n_resources"]) * CV)
+    trained = _trained_at_events(
+        results, CV, lambda i: results["n_resources"][i] == problem.max_resources,
+        resource=problem.resource if continue_training else None,
+    )
     name = "HalvingBayesSearchCV" if cls is None else "  per-budget (BOHB) rule"
     if bracket_schedule == "hyperband":
         name = "  hyperband brackets"
     elif bracket_schedule == "asynchronous":
         name = "  asynchronous (ASHA)"
-    return Run(name, events, seconds, {"resources": spent})
+    return Run(name, events, seconds, {"resources": spent, "trained": trained})
 
 
 def check_optuna():
@@ -500,7 +551,7 @@ def check_optuna():
 
 
 def run_halving_random(problem, seed, X, y, max_time):
-    events, start, k = [], time.monotonic(), 0
+    events, trained, total, start, k = [], [], 0, time.monotonic(), 0
     while time.monotonic() - start < max_time:
         clock = ClockedScorer(check_scoring(problem.make_estimator(), problem.scoring))
         search = HalvingRandomSearchCV(
@@ -511,12 +562,16 @@ def run_halving_random(problem, seed, X, y, max_time):
         )
         search.fit(X, y)
         results = search.cv_results_
-        events += _full_budget_events(
-            results, clock, start, CV,
-            lambda i, r=results: r["n_resources"][i] == problem.max_resources,
-        )
+
+        def is_full(i, r=results):
+            return r["n_resources"][i] == problem.max_resources
+
+        events += _full_budget_events(results, clock, start, CV, is_full)
+        trained += _trained_at_events(results, CV, is_full, offset=total)
+        total += int(np.sum(results["n_resources"])) * CV
         k += 1
-    return Run("HalvingRandomSearchCV", events, time.monotonic() - start, {"brackets": k})
+    return Run("HalvingRandomSearchCV", events, time.monotonic() - start,
+               {"brackets": k, "trained": trained})
 
 
 def run_optuna(problem, seed, X, y, max_time):
@@ -735,6 +790,34 @@ def _print_time_to_target(rows):
             print(f"{method:24s} {median:20.1f} {reached:>5d}/{len(times)} {ratio:8.2f}x "
                   f"{np.nanmean(at[3]):11.4f} {np.nanmean(at[2]):7.4f} "
                   f"{np.nanmean(at[1]):8.4f} ± {np.nanstd(at[1]):.4f} {above:>11s}")
+        _print_training_to_target(name, target, budget, runs)
+
+
+def _print_training_to_target(name, target, budget, runs):
+    """The training each method spent until the target, in full-budget fits.
+
+    Time to the target with the fixed cost of a fit (building a model, tracing
+    its training step) taken out: what the same searches would need where an
+    epoch costs far more than building the model. Methods whose saved runs do
+    not record their training (runs saved before it was) are left out.
+    """
+    problem = PROBLEMS[name]
+    full_fit = problem.max_resources * CV
+    rows = []
+    for method, method_runs in runs.items():
+        until = np.inf if method == "BayesSearchCV" else budget
+        trained = [r.trained_to(target, full_fit, until) for r in method_runs]
+        if trained and all(t is not None for t in trained):
+            rows.append((method, statistics.median(trained), trained))
+    if not rows or rows[0][0] != "BayesSearchCV":
+        return
+    base = rows[0][1]
+    print(f"training to the target, in full-budget fits of {problem.max_resources} "
+          f"{problem.resource} on each fold (median over seeds; per seed)")
+    for method, median, trained in rows:
+        ratio = base / median if np.isfinite(base) and np.isfinite(median) else float("nan")
+        seeds = ", ".join(f"{t:.1f}" for t in trained)
+        print(f"{method:24s} {median:8.1f} {ratio:6.2f}x   {seeds}")
 
 
 def _print_paired(rows, reference="HalvingRandomSearchCV", say_if_missing=False):

@@ -40,10 +40,16 @@ _STATE_SUFFIX = ".npz"
 _OBJECT_SUFFIX = ".pkl"
 # Live objects (a fitted Keras model, an estimator's attributes) kept in this
 # process, so that a candidate promoted in the same process continues without
-# rebuilding or re-tracing its model, or unpickling. Bounded; an entry whose
-# state file is gone (the candidate was dropped, or its search ended) or was
-# replaced (another worker trained it further) is never used and is evicted.
-MAX_LIVE_STATES = 8
+# rebuilding or re-tracing its model, or unpickling. An entry whose state file
+# is gone (the candidate was dropped, or its search ended) or was replaced
+# (another worker trained it further) is never used and is evicted. The rest
+# are bounded by the size of their saved states, which is about the memory
+# they hold, and by their number; the oldest go first, the newest always
+# stays. Every candidate of a first rung must fit: only after the rung ends
+# does the search know which it promotes (27 candidates x 5 folds with
+# scikit-learn's defaults).
+MAX_LIVE_BYTES = 512 * 2**20
+MAX_LIVE_STATES = 256
 _live = OrderedDict()
 _live_lock = threading.Lock()
 
@@ -271,7 +277,10 @@ class Budget(int):
             _live.move_to_end(live_key)
             for stale in [k for k, v in _live.items() if self._stamp(k) != v[2]]:
                 del _live[stale]
-            while len(_live) > MAX_LIVE_STATES:
+            while len(_live) > 1 and (
+                len(_live) > MAX_LIVE_STATES
+                or sum(entry[2][3] for entry in _live.values()) > MAX_LIVE_BYTES
+            ):
                 _live.popitem(last=False)
 
     def take_live(self, key):

@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.tree import DecisionTreeClassifier
 
 from sktune import _budget
-from sktune._budget import MAX_LIVE_STATES, Budget, StateStore, data_key, plain
+from sktune._budget import Budget, StateStore, data_key, plain
 
 
 def test_budget_is_the_int_it_stands_for():
@@ -56,19 +56,39 @@ def test_budget_loads_only_a_state_it_can_continue(tmp_path):
     assert not Budget(9, tmp_path / "elsewhere", "c").save("k", 9, {"w": np.ones(2)})
 
 
-def test_live_states_are_bounded_and_follow_the_saved_ones(tmp_path):
+def test_live_states_are_bounded_and_follow_the_saved_ones(tmp_path, monkeypatch):
+    monkeypatch.setattr(_budget, "MAX_LIVE_STATES", 8)
     _budget._live.clear()
-    budgets = [Budget(9, tmp_path, f"c{i}") for i in range(MAX_LIVE_STATES + 2)]
+    budgets = [Budget(9, tmp_path, f"c{i}") for i in range(10)]
     for budget in budgets:
         budget.save("k", 3, {"w": np.ones(1)})
         budget.keep_live("k", 3, object())
-    assert len(_budget._live) == MAX_LIVE_STATES  # the oldest were evicted
+    assert len(_budget._live) == 8  # the oldest were evicted
     assert budgets[0].take_live("k") is None
     assert budgets[-1].take_live("k")[0] == 3
     assert budgets[-1].take_live("k") is None  # taken once
     # A candidate the search dropped (its saved state deleted) is never continued live.
     StateStore(tmp_path).discard("c4")
     assert budgets[4].take_live("k") is None
+    _budget._live.clear()
+
+
+def test_live_states_are_bounded_by_the_size_of_their_saved_states(tmp_path, monkeypatch):
+    _budget._live.clear()
+    budgets = [Budget(9, tmp_path, f"c{i}") for i in range(4)]
+    budgets[0].save("k", 3, {"w": np.ones(1000)})
+    size = os.path.getsize(tmp_path / "c0" / "k.npz")
+    monkeypatch.setattr(_budget, "MAX_LIVE_BYTES", 2 * size)
+    for budget in budgets:
+        budget.save("k", 3, {"w": np.ones(1000)})
+        budget.keep_live("k", 3, object())
+    assert [k[1] for k in _budget._live] == ["c2", "c3"]  # the two newest fit
+    # The newest is kept even when it alone is over the bound.
+    big = Budget(9, tmp_path, "big")
+    big.save("k", 3, {"w": np.ones(10_000)})
+    big.keep_live("k", 3, object())
+    assert [k[1] for k in _budget._live] == ["big"]
+    assert big.take_live("k")[0] == 3
     _budget._live.clear()
 
 
