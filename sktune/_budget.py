@@ -45,9 +45,8 @@ _OBJECT_SUFFIX = ".pkl"
 # (another worker trained it further) is never used and is evicted. The rest
 # are bounded by the size of their saved states, which is about the memory
 # they hold, and by their number; the oldest go first, the newest always
-# stays. Every candidate of a first rung must fit: only after the rung ends
-# does the search know which it promotes (27 candidates x 5 folds with
-# scikit-learn's defaults).
+# stays. A whole first rung should fit (27 candidates on 5 folds are 135
+# models): only after the rung ends does the search know which it promotes.
 MAX_LIVE_BYTES = 512 * 2**20
 MAX_LIVE_STATES = 256
 _live = OrderedDict()
