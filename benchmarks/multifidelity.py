@@ -493,10 +493,18 @@ def run_bayes(problem, seed, X, y, n_iter):
 class PerBudgetHalvingSearchCV(HalvingBayesSearchCV):
     """HalvingBayesSearchCV proposing by BOHB's rule (a surrogate of one budget)."""
 
+    _strategy = "per-budget"
+
     def _make_optimizer(self, coordinates, random_state):
         optimizer = super()._make_optimizer(coordinates, random_state)
-        optimizer.strategy = "per-budget"
+        optimizer.strategy = self._strategy
         return optimizer
+
+
+class BudgetInputHalvingSearchCV(PerBudgetHalvingSearchCV):
+    """HalvingBayesSearchCV proposing from one surrogate with the budget as an input."""
+
+    _strategy = "budget-input"
 
 
 def run_halving_bayes(
@@ -527,7 +535,9 @@ def run_halving_bayes(
         resource=problem.resource if continue_training else None,
     )
     name = "HalvingBayesSearchCV" if cls is None else "  per-budget (BOHB) rule"
-    if bracket_schedule == "hyperband":
+    if cls is BudgetInputHalvingSearchCV:
+        name = "  budget as input"
+    elif bracket_schedule == "hyperband":
         name = "  hyperband brackets"
     elif bracket_schedule == "asynchronous":
         name = "  asynchronous (ASHA)"
@@ -635,7 +645,7 @@ class _LogInt:
 
 # -- the parts -------------------------------------------------------------------------------------
 PEERS = ("halving-random", "optuna")
-VARIANTS = ("per-budget", "hyperband", "asynchronous")
+VARIANTS = ("per-budget", "hyperband", "asynchronous", "budget-input")
 
 
 def _isolated(runner_name, problem_name, seed, kwargs):
@@ -669,9 +679,10 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, is
                         bayes_only=False, bayes_from=(), with_default=True):
     """BayesSearchCV sets the target and T; the halving searches run against them.
 
-    ``variants`` adds HalvingBayesSearchCV with BOHB's per-budget rule and with
-    Hyperband's brackets; ``peers`` chooses which of scikit-learn's and Optuna's
-    halving searches run beside sktune's. ``save`` is a JSON file the raw runs
+    ``variants`` adds HalvingBayesSearchCV with BOHB's per-budget rule, with
+    Hyperband's brackets, with the asynchronous schedule and with a surrogate
+    that has the budget as an input; ``peers`` chooses which of scikit-learn's
+    and Optuna's halving searches run beside sktune's. ``save`` is a JSON file the raw runs
     are written to after each seed (see ``--report``); ``isolate`` runs
     every search in a fresh process. ``bayes_only`` stops after BayesSearchCV;
     ``bayes_from`` (files saved with ``save``) takes its runs, and so the target
@@ -716,6 +727,11 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, is
                 runs.setdefault("  hyperband brackets", []).append(
                     _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget,
                           bracket_schedule="hyperband")
+                )
+            if "budget-input" in variants:  # with Hyperband's brackets, the default
+                runs.setdefault("  budget as input", []).append(
+                    _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget,
+                          bracket_schedule="hyperband", cls=BudgetInputHalvingSearchCV)
                 )
             if "asynchronous" in variants:
                 runs.setdefault("  asynchronous (ASHA)", []).append(
@@ -1033,8 +1049,9 @@ def main(argv=None):
                                            "cost"], default="all")
     parser.add_argument("--strategies", nargs="*", choices=VARIANTS, default=None,
                         help="also run HalvingBayesSearchCV with BOHB's per-budget rule, "
-                             "Hyperband's brackets and/or the asynchronous schedule (all if "
-                             "none is named)")
+                             "Hyperband's brackets, the asynchronous schedule and/or "
+                             "Hyperband's brackets proposed by a surrogate with the budget as "
+                             "an input (all if none is named)")
     parser.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS),
                         help="the peers' halving searches to run (all by default)")
     parser.add_argument("--save", metavar="FILE",

@@ -183,9 +183,31 @@ class GPOptimizer(BaseOptimizer):
         self.hedge_gains_ = np.zeros(len(PORTFOLIO))
         self._hedge_nominees = []
         self.trust_region_ = TrustRegion(self.n_dims)
+        self._pinned = {}
         self._n_fitted = 0
         self._n_fits = 0
         self._n_at_fit = 0  # told points at the last hyper-parameter fit
+
+    def pin(self, values):
+        """Hold some coordinates at given values in the surrogate's proposals.
+
+        The surrogate still learns from points told at any value of those
+        coordinates: a budget given to it as an input is pinned at the largest,
+        so that it proposes what it expects to be best at the full budget.
+        Quasi-random points (the initial design, and those that top up a batch)
+        are not pinned.
+
+        Parameters
+        ----------
+        values : dict of int to float
+            Unit-cube value of each pinned axis, by axis index.
+
+        Returns
+        -------
+        self
+        """
+        self._pinned = {int(axis): float(value) for axis, value in values.items()}
+        return self
 
     # -- encoding -----------------------------------------------------------------
     def _build_encoding(self):
@@ -334,11 +356,12 @@ class GPOptimizer(BaseOptimizer):
             self.X_[self.best_index_], half, self.coordinates,
             _N_REGION_CANDIDATES, self.rng,
         )
-        return (
-            snap(np.vstack([uniform, local]), self.coordinates),
-            np.vstack([np.zeros_like(uniform), np.broadcast_to(low, local.shape)]),
-            np.vstack([np.ones_like(uniform), np.broadcast_to(high, local.shape)]),
-        )
+        candidates = snap(np.vstack([uniform, local]), self.coordinates)
+        low = np.vstack([np.zeros_like(uniform), np.broadcast_to(low, local.shape)])
+        high = np.vstack([np.ones_like(uniform), np.broadcast_to(high, local.shape)])
+        for axis, value in self._pinned.items():
+            candidates[:, axis] = low[:, axis] = high[:, axis] = value
+        return candidates, low, high
 
     def _next_point(self, candidates, low, high, best, taken):
         """Best unseen point under the acquisition (a hedge picks one by its gains)."""

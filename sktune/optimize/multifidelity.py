@@ -23,6 +23,14 @@ from all of them are implemented, as ``strategy``:
     candidates only, all of them good, so it knows nothing of the bad regions
     and its expected improvement is often highest far from every evaluation.
     Kept for comparison (see benchmarks/multifidelity.py).
+``"budget-input"``
+    One surrogate of every evaluation, with the budget as one more input (the
+    rung, scaled to [0, 1]) and the raw values as outputs, asked for points
+    with the budget pinned at the largest. Where low budgets mislead in one
+    region only (a learning rate that wins early and loses late), the
+    surrogate can learn that from the candidates evaluated at several budgets
+    instead of inheriting the low rungs' order. Kept for comparison (see
+    benchmarks/multifidelity.py).
 
 Until ``min_points`` candidates have succeeded, the rung-0 optimiser proposes
 (its quasi-random initial design). With ``"rank"``, proposals stay
@@ -39,9 +47,9 @@ A proposal depends only on the seed and on what was told before it.
 import numpy as np
 from scipy.stats import rankdata
 
-from ._base import snap
+from ._base import Coordinate, snap
 
-STRATEGIES = ("rank", "per-budget")
+STRATEGIES = ("rank", "per-budget", "budget-input")
 
 
 class MultiFidelityOptimizer:
@@ -59,7 +67,7 @@ class MultiFidelityOptimizer:
         One is kept for rung 0 (and its initial design); a fresh one, told the
         values of ``strategy``, proposes each batch after that.
     random_state : int, numpy.random.Generator or None
-    strategy : {"rank", "per-budget"}, default="rank"
+    strategy : {"rank", "per-budget", "budget-input"}, default="rank"
         How evaluations at different budgets are combined (module docstring).
     min_points : int or None
         Successful candidates needed before a surrogate proposes; None means
@@ -111,6 +119,7 @@ class MultiFidelityOptimizer:
         self.X_ = [np.empty((0, self.n_dims)) for _ in range(self.n_rungs)]
         self.y_ = [np.empty(0) for _ in range(self.n_rungs)]
         self.model_rungs_ = []
+        self._asked = []  # every point returned by ask
         self.base = make_optimizer(self.coordinates, self._derived_seed(0))
         if min_points is None:
             min_points = getattr(self.base, "n_initial_points_", self.n_dims + 1)
@@ -130,24 +139,32 @@ class MultiFidelityOptimizer:
         """Propose up to ``n_points`` new points, never one seen at any rung."""
         if np.isfinite(self.y_[0]).sum() < self.min_points:
             self.model_rungs_.append(None)
-            return self.base.ask(n_points)  # the initial design
+            points = self.base.ask(n_points)  # the initial design
+            self._asked.extend(points)
+            return points
         data = self._training_data()
         if data is None:
             self.model_rungs_.append(None)
             points = self.base.random_unseen(min(n_points, self.base.n_remaining))
             self.base.exclude(points)
+            self._asked.extend(points)
             return points
         rung, X, y = data
         self.model_rungs_.append(rung)
-        model = self.make_optimizer(self.coordinates, self._derived_seed(rung + 1))
-        model.tell(X, y)
-        # Every point seen at any rung, or pending, is off limits: the rung-0
-        # optimiser has seen them all (same coordinates, so the same keys).
-        model._seen.update(self.base._seen)
-        points = model.ask(min(n_points, self.base.n_remaining))
+        n_wanted = min(n_points, self.base.n_remaining)
+        if self.strategy == "budget-input":
+            points = self._ask_at_full_budget(X, y, rung, n_wanted)
+        else:
+            model = self.make_optimizer(self.coordinates, self._derived_seed(rung + 1))
+            model.tell(X, y)
+            # Every point seen at any rung, or pending, is off limits: the rung-0
+            # optimiser has seen them all (same coordinates, so the same keys).
+            model._seen.update(self.base._seen)
+            points = model.ask(n_wanted)
         self.base.exclude(points)
         if len(points) < n_points:  # the model ran dry: fill from rung 0
             points = np.vstack([points, self.base.ask(n_points - len(points))])
+        self._asked.extend(points)
         return points
 
     def _training_data(self):
@@ -162,7 +179,45 @@ class MultiFidelityOptimizer:
             return 0, self.X_[0], self.y_[0]
         if not any(len(y) for y in self.y_[1:]):
             return None  # nothing above rung 0 yet: quasi-random (module docstring)
+        if self.strategy == "budget-input":
+            return self._with_budget()
         return self._ranked()
+
+    def _budget_value(self, rung):
+        return rung / max(self.n_rungs - 1, 1)
+
+    def _with_budget(self):
+        """Every evaluation, its rung appended to its point as a last coordinate."""
+        X = np.vstack([
+            np.column_stack([self.X_[r], np.full(len(self.X_[r]), self._budget_value(r))])
+            for r in range(self.n_rungs)
+        ])
+        reached = max(r for r in range(self.n_rungs) if len(self.y_[r]))
+        return reached, X, np.concatenate(self.y_)
+
+    def _ask_at_full_budget(self, X, y, rung, n_points):
+        """Points the budget-input surrogate rates best at the largest budget, unseen."""
+        top = self._budget_value(self.n_rungs - 1)
+        model = self.make_optimizer(
+            (*self.coordinates, Coordinate("continuous")), self._derived_seed(rung + 1)
+        )
+        model.tell(X, y).pin({self.n_dims: top})
+        # A point asked or told at any rung is off limits at the full budget too.
+        for point in [*self._asked, *(p for X_r in self.X_ for p in X_r)]:
+            model._seen.add(model._key(np.append(point, top)))
+        # Quasi-random top-ups have a random budget, so their points may repeat
+        # a seen one, or each other, once the budget is dropped.
+        kept, keys = [], set()
+        for point in model.ask(n_points)[:, : self.n_dims]:
+            key = self.base._key(point)
+            if key not in keys and not self.base.is_seen(point):
+                kept.append(point)
+                keys.add(key)
+        points = np.reshape(np.array(kept), (-1, self.n_dims))
+        if len(points) < n_points:
+            fill = self.base.random_unseen(n_points - len(points), exclude=keys)
+            points = np.vstack([points, fill])
+        return points
 
     def _ranked(self):
         """Every candidate once, valued by the rung it reached and its rank there.

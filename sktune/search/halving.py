@@ -93,8 +93,8 @@ class HalvingBayesSearchCV(HalvingLoopMixin, OptimizerSearchCV):
     n_brackets : int or None, default=1
         Successive-halving brackets to run. The first bracket evaluates
         ``n_candidates`` new candidates at ``min_resources`` (later ones start
-        as ``bracket_schedule`` says) and halves them up to ``max_resources``, costing
-        as much training as about ``schedule_cost_`` candidates trained with
+        as ``bracket_schedule`` says) and halves them up to ``max_resources``,
+        costing as much training as about ``schedule_cost_`` candidates trained with
         ``max_resources`` (4 with the defaults for 27 candidates). With the
         default 1 the search does the work of ``HalvingRandomSearchCV``. None
         repeats brackets until ``max_time``, ``n_iter_no_change`` or

@@ -228,3 +228,18 @@ def test_one_dimension():
         x = opt.ask()
         opt.tell(x, (x[:, 0] - 0.77) ** 2)
     assert np.nanmin(opt.y_) < 1e-4
+
+
+def test_pinned_axis_holds_its_value_and_the_rest_is_optimised():
+    # The second axis is a budget: told at 0 and 1, pinned at 1 when asking.
+    coordinates = (Coordinate(CONTINUOUS), Coordinate(CONTINUOUS))
+    opt = GPOptimizer(coordinates, random_state=0, n_initial_points=6)
+    x = opt.ask(6)
+    x[:, 1] = np.repeat([0.0, 1.0], 3)
+    opt.tell(x, (x[:, 0] - 0.3) ** 2 + (1 - x[:, 1]))
+    opt.pin({1: 1.0})
+    for _ in range(8):
+        x = opt.ask()
+        assert x[0, 1] == 1.0
+        opt.tell(x, (x[:, 0] - 0.3) ** 2)
+    assert abs(opt.X_[np.nanargmin(opt.y_), 0] - 0.3) < 0.05

@@ -49,7 +49,7 @@ def test_per_budget_rule_models_the_first_rung_as_bohb_does():
     assert optimizer.model_rungs_ == [None, 0]
 
 
-@pytest.mark.parametrize("strategy", ["rank", "per-budget"])
+@pytest.mark.parametrize("strategy", ["rank", "per-budget", "budget-input"])
 def test_proposals_never_repeat_a_point_of_any_rung(strategy):
     optimizer = _optimizer(strategy)
     seen = []
@@ -58,3 +58,16 @@ def test_proposals_never_repeat_a_point_of_any_rung(strategy):
         seen.extend(map(tuple, points))
         optimizer.tell(points, _first_rung_favourite(points), rung=rung_of_batch)
     assert len(set(seen)) == len(seen)
+
+
+def test_budget_input_proposes_what_the_full_budget_favours():
+    # Low budgets mislead: the first rung favours (0.9, 0.9), the last (0.2, 0.2).
+    optimizer = _optimizer("budget-input")
+    points = np.random.default_rng(0).random((16, 2))
+    optimizer.tell(points, _first_rung_favourite(points), rung=0)
+    optimizer.tell(points[:8], ((points[:8] - 0.2) ** 2).sum(axis=1), rung=2)
+    proposed = optimizer.ask(3)
+    assert optimizer.model_rungs_ == [2]
+    to_last = np.sqrt(((proposed - 0.2) ** 2).sum(axis=1))
+    to_first = np.sqrt(((proposed - 0.9) ** 2).sum(axis=1))
+    assert np.all(to_last < to_first), proposed
