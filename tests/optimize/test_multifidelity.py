@@ -71,3 +71,21 @@ def test_budget_input_proposes_what_the_full_budget_favours():
     to_last = np.sqrt(((proposed - 0.2) ** 2).sum(axis=1))
     to_first = np.sqrt(((proposed - 0.9) ** 2).sum(axis=1))
     assert np.all(to_last < to_first), proposed
+
+
+@pytest.mark.parametrize("strategy", ["rank", "budget-input"])
+def test_a_small_discrete_space_is_exhausted_without_repeats(strategy):
+    # 9 points: the surrogates run dry and quasi-random points fill the batches.
+    optimizer = MultiFidelityOptimizer(
+        [Coordinate("ordinal", n_levels=3)] * 2, n_rungs=2,
+        make_optimizer=functools.partial(GPOptimizer, n_initial_points=3),
+        random_state=0, strategy=strategy,
+    )
+    seen = []
+    for rung_of_batch in (0, 1, 0, 0, 0):
+        points = optimizer.ask(2)
+        seen.extend(map(tuple, points))
+        optimizer.tell(points, _first_rung_favourite(points), rung=rung_of_batch)
+    assert len(set(seen)) == len(seen) == 9
+    assert optimizer.n_remaining == 0
+    assert optimizer.model_rungs_[-2:] == [1, 1]  # the surrogate's asks
