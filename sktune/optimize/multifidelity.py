@@ -207,16 +207,10 @@ class MultiFidelityOptimizer:
             model._seen.add(model._key(np.append(point, top)))
         # Quasi-random top-ups have a random budget, so their points may repeat
         # a seen one, or each other, once the budget is dropped.
-        kept, keys = [], set()
-        for point in model.ask(n_points)[:, : self.n_dims]:
-            key = self.base._key(point)
-            if key not in keys and not self.base.is_seen(point):
-                kept.append(point)
-                keys.add(key)
-        points = np.reshape(np.array(kept), (-1, self.n_dims))
+        points = self.base._take_new(model.ask(n_points)[:, : self.n_dims], n_points, set())
         if len(points) < n_points:
-            fill = self.base.random_unseen(n_points - len(points), exclude=keys)
-            points = np.vstack([points, fill])
+            keys = {self.base._key(p) for p in points}
+            points = np.vstack([points, self.base.random_unseen(n_points - len(points), keys)])
         return points
 
     def _ranked(self):
