@@ -494,6 +494,7 @@ class PerBudgetHalvingSearchCV(HalvingBayesSearchCV):
     """HalvingBayesSearchCV proposing by BOHB's rule (a surrogate of one budget)."""
 
     _strategy = "per-budget"
+    label = "  per-budget (BOHB) rule"
 
     def _make_optimizer(self, coordinates, random_state):
         optimizer = super()._make_optimizer(coordinates, random_state)
@@ -505,6 +506,7 @@ class BudgetInputHalvingSearchCV(PerBudgetHalvingSearchCV):
     """HalvingBayesSearchCV proposing from one surrogate with the budget as an input."""
 
     _strategy = "budget-input"
+    label = "  budget as input"
 
 
 def run_halving_bayes(
@@ -534,13 +536,10 @@ def run_halving_bayes(
         results, CV, lambda i: results["n_resources"][i] == problem.max_resources,
         resource=problem.resource if continue_training else None,
     )
-    name = "HalvingBayesSearchCV" if cls is None else "  per-budget (BOHB) rule"
-    if cls is BudgetInputHalvingSearchCV:
-        name = "  budget as input"
-    elif bracket_schedule == "hyperband":
-        name = "  hyperband brackets"
-    elif bracket_schedule == "asynchronous":
-        name = "  asynchronous (ASHA)"
+    # A variant's strategy names it; the default's, its bracket schedule.
+    name = cls.label if cls is not None else {
+        "hyperband": "  hyperband brackets", "asynchronous": "  asynchronous (ASHA)",
+    }.get(bracket_schedule, "HalvingBayesSearchCV")
     return Run(name, events, seconds, {"resources": spent, "trained": trained})
 
 
@@ -682,8 +681,8 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, is
     ``variants`` adds HalvingBayesSearchCV with BOHB's per-budget rule, with
     Hyperband's brackets, with the asynchronous schedule and with a surrogate
     that has the budget as an input; ``peers`` chooses which of scikit-learn's
-    and Optuna's halving searches run beside sktune's. ``save`` is a JSON file the raw runs
-    are written to after each seed (see ``--report``); ``isolate`` runs
+    and Optuna's halving searches run beside sktune's. ``save`` is a JSON file the
+    raw runs are written to after each seed (see ``--report``); ``isolate`` runs
     every search in a fresh process. ``bayes_only`` stops after BayesSearchCV;
     ``bayes_from`` (files saved with ``save``) takes its runs, and so the target
     and T, from there instead of running it. ``with_default=False`` leaves

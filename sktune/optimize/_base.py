@@ -282,6 +282,12 @@ class BaseOptimizer(ABC):
             self._seen.add(self._key(point))
         return self
 
+    def seen_points(self):
+        """Every point told, pending or excluded, in no particular order."""
+        return np.reshape(
+            [np.frombuffer(key) for key in self._seen], (-1, self.n_dims)
+        )
+
     def is_seen(self, point):
         """True if ``point`` (snapped) was already told or is pending."""
         return self._key(snap(point, self.coordinates)[0]) in self._seen

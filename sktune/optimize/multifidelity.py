@@ -119,7 +119,6 @@ class MultiFidelityOptimizer:
         self.X_ = [np.empty((0, self.n_dims)) for _ in range(self.n_rungs)]
         self.y_ = [np.empty(0) for _ in range(self.n_rungs)]
         self.model_rungs_ = []
-        self._asked = []  # every point returned by ask
         self.base = make_optimizer(self.coordinates, self._derived_seed(0))
         if min_points is None:
             min_points = getattr(self.base, "n_initial_points_", self.n_dims + 1)
@@ -139,15 +138,12 @@ class MultiFidelityOptimizer:
         """Propose up to ``n_points`` new points, never one seen at any rung."""
         if np.isfinite(self.y_[0]).sum() < self.min_points:
             self.model_rungs_.append(None)
-            points = self.base.ask(n_points)  # the initial design
-            self._asked.extend(points)
-            return points
+            return self.base.ask(n_points)  # the initial design
         data = self._training_data()
         if data is None:
             self.model_rungs_.append(None)
             points = self.base.random_unseen(min(n_points, self.base.n_remaining))
             self.base.exclude(points)
-            self._asked.extend(points)
             return points
         rung, X, y = data
         self.model_rungs_.append(rung)
@@ -164,7 +160,6 @@ class MultiFidelityOptimizer:
         self.base.exclude(points)
         if len(points) < n_points:  # the model ran dry: fill from rung 0
             points = np.vstack([points, self.base.ask(n_points - len(points))])
-        self._asked.extend(points)
         return points
 
     def _training_data(self):
@@ -202,8 +197,10 @@ class MultiFidelityOptimizer:
             (*self.coordinates, Coordinate("continuous")), self._derived_seed(rung + 1)
         )
         model.tell(X, y).pin({self.n_dims: top})
-        # A point asked or told at any rung is off limits at the full budget too.
-        for point in [*self._asked, *(p for X_r in self.X_ for p in X_r)]:
+        # A point asked or told at any rung is off limits at the full budget too
+        # (the rung-0 optimiser has seen every asked one; a resumed search may
+        # tell a point at a higher rung only).
+        for point in [*self.base.seen_points(), *(p for X_r in self.X_ for p in X_r)]:
             model._seen.add(model._key(np.append(point, top)))
         # Quasi-random top-ups have a random budget, so their points may repeat
         # a seen one, or each other, once the budget is dropped.

@@ -234,6 +234,16 @@ def test_told_points_not_from_ask_are_never_asked():
     assert opt.is_seen([0.15, 0.2]) and opt.is_seen(rest[0])
 
 
+def test_seen_points_are_the_told_pending_and_excluded_ones():
+    opt = Repeater(MIXED, [0.3, 0.3, 0.3], random_state=0)
+    assert opt.seen_points().shape == (0, 3)
+    told, pending = opt.ask(2), opt.ask(1)
+    opt.tell(told, [1.0, 2.0])
+    excluded = snap([[0.7, 0.9, 0.1]], MIXED)
+    opt.exclude(excluded)
+    assert keys(opt.seen_points()) == keys(np.vstack([told, pending, excluded]))
+
+
 def test_tell_records_history_and_keeps_the_first_value_of_a_repeat():
     opt = Repeater(MIXED, [0.3, 0.3, 0.3], random_state=0)
     batch = opt.ask(3)
