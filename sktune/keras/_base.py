@@ -378,6 +378,11 @@ class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
         super().__setstate__(state)
 
     def __sklearn_clone__(self):
-        # clone deep-copies a model instance given as ``model``
+        # clone deep-copies a model instance given as ``model``, and Keras may
+        # warn as it loads the copy. Silencing it changes the process-wide
+        # warning filters, which threads share (joblib's threading backend
+        # clones in parallel), so only a clone that copies a model does it.
+        if not _serialization.is_keras_model(self.model):
+            return super().__sklearn_clone__()
         with _serialization.quiet_unbuilt_optimizer():
             return super().__sklearn_clone__()

@@ -98,3 +98,23 @@ def test_compiled_model_instance_copies_without_warnings(binary_data):
             np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(copies[-1].predict(X), estimator.predict(X))
     copies[0].fit(X, y)  # a clone of the unfitted estimator trains
+
+
+class _FiltersSeen:
+    """A parameter value that records, as clone copies it, whose warning filters are live."""
+
+    seen = []
+
+    def __deepcopy__(self, memo):
+        _FiltersSeen.seen.append(warnings.filters)
+        return _FiltersSeen()
+
+
+def test_clone_leaves_warning_filters_alone_without_a_model_instance():
+    # warnings.catch_warnings swaps the process-wide filters, which threads
+    # share (joblib's threading backend clones in parallel): a clone that
+    # copies no Keras model has no warning to silence and must not swap them.
+    _FiltersSeen.seen.clear()
+    live = warnings.filters
+    clone(KerasClassifier(tiny_model, model__extra=_FiltersSeen()))
+    assert _FiltersSeen.seen and all(f is live for f in _FiltersSeen.seen)
