@@ -149,8 +149,9 @@ def _shifted_digits():
     """The digits and two copies shifted by one pixel (right, down): 5,391 images.
 
     Three times the samples, so that an epoch is not negligible next to
-    building a model. It still costs less here (about 0.25 s an epoch against
-    0.5-0.7 s of fixed cost per fit, ``--part cost``): benchmarks/README.md.
+    building a model. It still costs less (about 0.14 s an epoch against 0.3 s
+    of fixed cost per fit on one core, ``--part cost``; both twice that on a
+    slower machine): benchmarks/README.md.
     """
     X, y = load_digits(return_X_y=True)
     images = (X / 16.0).astype(np.float32).reshape(-1, 8, 8)
