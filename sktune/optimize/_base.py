@@ -186,12 +186,7 @@ class BaseOptimizer(ABC):
         initial = self._in_initial_design(
             len(self.X_) + len(self._pending), int(np.isfinite(self.y_).sum())
         )
-        proposed = snap(self._propose(n_points), self.coordinates)
-        batch = self._take_new(proposed, n_points, set())
-        if len(batch) < n_points:
-            batch_keys = {self._key(p) for p in batch}
-            extra = self.random_unseen(n_points - len(batch), exclude=batch_keys)
-            batch = np.vstack([np.reshape(batch, (-1, self.n_dims)), extra])
+        batch = self.new_points(self._propose(n_points), n_points)
         for point in batch:
             self._pending[self._key(point)] = point
             self._seen.add(self._key(point))
@@ -291,6 +286,21 @@ class BaseOptimizer(ABC):
     def is_seen(self, point):
         """True if ``point`` (snapped) was already told or is pending."""
         return self._key(snap(point, self.coordinates)[0]) in self._seen
+
+    def new_points(self, proposed, n_points):
+        """Up to ``n_points`` of ``proposed`` (snapped), in order, neither seen
+        nor repeated, topped up with quasi-random unseen points.
+
+        Fewer only when the space has fewer unseen points left. Nothing is
+        marked as seen: :meth:`ask` marks what it returns, a caller that
+        proposes for this optimiser calls :meth:`exclude`.
+        """
+        batch = self._take_new(snap(proposed, self.coordinates), n_points, set())
+        if len(batch) < n_points:
+            keys = {self._key(p) for p in batch}
+            extra = self.random_unseen(n_points - len(batch), exclude=keys)
+            batch = np.vstack([batch, extra])
+        return batch
 
     def random_unseen(self, n_points, exclude=()):
         """Up to ``n_points`` quasi-random points not seen and not in ``exclude``."""

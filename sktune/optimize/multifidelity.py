@@ -155,7 +155,7 @@ class MultiFidelityOptimizer:
             model.tell(X, y)
             # Every point seen at any rung, or pending, is off limits: the rung-0
             # optimiser has seen them all (same coordinates, so the same keys).
-            model._seen.update(self.base._seen)
+            model.exclude(self.base.seen_points())
             points = model.ask(n_wanted)
         self.base.exclude(points)
         if len(points) < n_points:  # the model ran dry: fill from rung 0
@@ -200,15 +200,11 @@ class MultiFidelityOptimizer:
         # A point asked or told at any rung is off limits at the full budget too
         # (the rung-0 optimiser has seen every asked one; a resumed search may
         # tell a point at a higher rung only).
-        for point in [*self.base.seen_points(), *(p for X_r in self.X_ for p in X_r)]:
-            model._seen.add(model._key(np.append(point, top)))
+        seen = np.vstack([self.base.seen_points(), *self.X_])
+        model.exclude(np.column_stack([seen, np.full(len(seen), top)]))
         # Quasi-random top-ups have a random budget, so their points may repeat
         # a seen one, or each other, once the budget is dropped.
-        points = self.base._take_new(model.ask(n_points)[:, : self.n_dims], n_points, set())
-        if len(points) < n_points:
-            keys = {self.base._key(p) for p in points}
-            points = np.vstack([points, self.base.random_unseen(n_points - len(points), keys)])
-        return points
+        return self.base.new_points(model.ask(n_points)[:, : self.n_dims], n_points)
 
     def _ranked(self):
         """Every candidate once, valued by the rung it reached and its rank there.
