@@ -298,6 +298,10 @@ class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
         y_model = self.target_encoder_.transform(y)
         self._check_model_outputs()
         fit_kwargs = _training.fit_arguments(self, kwargs, x_model)
+        if fit_kwargs.get("validation_data") is not None:
+            fit_kwargs["validation_data"] = self._encode_validation(
+                fit_kwargs["validation_data"]
+            )
         epochs = fit_kwargs.pop("epochs")
         start = fit_kwargs.pop("initial_epoch", self.current_epoch)
         if one_epoch:
@@ -334,6 +338,24 @@ class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
         if budget is not None:
             _continuation.save(self, budget, key)
         return self
+
+    def _encode_validation(self, data):
+        """``validation_data`` as the model sees it, encoded like the training data.
+
+        A tuple ``(X, y)`` or ``(X, y, sample_weight)`` goes through the same
+        checks and encoders as ``fit``'s own ``X`` and ``y`` (class labels to
+        codes, for one); anything else (a dataset, a generator) is the user's
+        own encoding and is passed on unchanged.
+        """
+        if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
+            return data
+        X, y, *weight = data
+        X = validate_X(self, X, reset=False, training=True)
+        y = self._validate_target(y, X, reset=False, classes=None)
+        encoded = (self.feature_encoder_.transform(X), self.target_encoder_.transform(y))
+        if weight and weight[0] is not None:
+            encoded += (np.asarray(weight[0]),)
+        return encoded
 
     def _check_model_outputs(self):
         expected = getattr(self, "n_outputs_expected_", None)

@@ -214,6 +214,8 @@ def compile_model(
             raise _no_loss_error(name)
         if isinstance(loss, str) and loss == "auto":
             loss = _targets.infer_loss(target_type, n_units)
+            if target_type in _targets.CLASSIFICATION_TARGETS and _outputs_logits(model):
+                loss_kwargs = {"from_logits": True, **loss_kwargs}
         overrides["loss"] = _routing.make_loss(loss, loss_kwargs)
     else:
         compiled_loss = base["loss"]
@@ -236,6 +238,22 @@ def compile_model(
             arguments[key] = _fresh_metrics(arguments[key])
     model.compile(**arguments)
     return _check_compiled(model, name)
+
+
+def _outputs_logits(model):
+    """Whether a Sequential or functional model ends in a linear layer (logits).
+
+    Other models (subclassed ones) are taken to output probabilities.
+    """
+    import keras
+
+    try:
+        outputs = model.outputs  # symbolic outputs: Sequential and functional models
+    except (AttributeError, ValueError):
+        return False
+    if len(outputs or ()) != 1 or not model.layers:
+        return False
+    return getattr(model.layers[-1], "activation", None) is keras.activations.linear
 
 
 def _check_loss_agrees(estimator, compiled_loss, consumed, name):

@@ -36,6 +36,8 @@ _SHARED_PARAMETERS = """
     loss : str, callable, keras.losses.Loss class or instance, list or dict, default=None
         None keeps the loss of a compiled model; an uncompiled model then
         raises. ``"auto"`` infers the loss from the target and the output
+        layer's width (one unit or one per class), with ``from_logits=True``
+        for a classifier whose Sequential or functional model ends in a linear
         layer. Set its arguments with ``loss__x=...``. A compiled model whose
         loss differs from this one raises.
     metrics : metric, list or dict of metrics, default=None

@@ -112,18 +112,24 @@ class ExtraParamsMixin:
 
     def set_params(self, **params):
         named = set(self._get_param_names())
-        own = {}
+        # The estimator's own parameters first: a build function given in the
+        # same call (a grid over build functions) decides which other names
+        # are its arguments.
+        super().set_params(**{k: v for k, v in params.items() if k in named})
+        unknown = {}
         for name, value in params.items():
-            if name not in named and (
+            if name in named:
+                continue
+            if (
                 _routing.is_routed(name)
                 or name in self.__dict__.get(_STORE, ())
                 or self._build_fn_declares(name)
             ):
                 self.__dict__[_STORE][name] = value
             else:
-                own[name] = value
+                unknown[name] = value
         try:
-            return super().set_params(**own)
+            return super().set_params(**unknown)
         except ValueError as error:
             raise ValueError(
                 f"{error} Build-function arguments can be set by name when the "

@@ -14,8 +14,9 @@ Outputs do not depend on how rows are batched (to float rounding).
 ``Model.predict`` is used for larger inputs, for predict keywords other than
 ``batch_size``/``verbose``, when a callback reacts to prediction (the
 ``callbacks`` parameter's callbacks that override an ``on_predict_*`` hook,
-and ``predict__callbacks``), and when the model's ``predict`` is its own (a
-subclass that overrides it, or a patched instance).
+and ``predict__callbacks``), and when the model's ``predict`` or
+``predict_step`` is its own (a subclass that overrides it, or a patched
+instance).
 """
 
 import numpy as np
@@ -84,10 +85,14 @@ def _reacts_to_prediction(callback):
 
 
 def _plain_predict(model):
-    """Whether ``model.predict`` is Keras's own (not overridden or patched)."""
+    """Whether ``model.predict`` and ``predict_step`` are Keras's own (not
+    overridden or patched): only then is calling the model the same."""
     import keras
 
-    return "predict" not in vars(model) and type(model).predict is keras.Model.predict
+    return all(
+        name not in vars(model) and getattr(type(model), name) is getattr(keras.Model, name)
+        for name in ("predict", "predict_step")
+    )
 
 
 def _direct_batch_size(model, x, batch_size):

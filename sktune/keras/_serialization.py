@@ -7,8 +7,9 @@ and optimizer state), written with the public ``keras.saving.save_model`` to a
 temporary file and read back into memory; ``__setstate__`` loads it again.
 The classes of the model, its layers and what it was compiled with (optimizer,
 losses, metrics) are pickled next to the bytes (by reference, as pickle does
-for any class) and handed to Keras as ``custom_objects``, so models with
-user-defined layers or metrics load without having been registered with
+for any class; plain functions given as losses or metrics likewise) and
+handed to Keras as ``custom_objects``, so models with user-defined layers,
+losses or metrics load without having been registered with
 ``keras.saving.register_keras_serializable``.
 
 A model instance given as the ``model`` parameter goes the same way, and
@@ -21,6 +22,7 @@ loads without it.
 """
 
 from contextlib import contextmanager
+import inspect
 import os
 import sys
 import tempfile
@@ -52,12 +54,13 @@ def _custom_objects(model):
         classes.setdefault(type(layer).__name__, type(layer))
         pending.extend(getattr(layer, "layers", None) or [])
     for item in _compiled_objects(model):
-        cls = item if isinstance(item, type) else type(item)
-        classes.setdefault(cls.__name__, cls)
+        # A plain function as loss or metric is saved by its name.
+        obj = item if inspect.isroutine(item) or isinstance(item, type) else type(item)
+        classes.setdefault(obj.__name__, obj)
     return {
-        name: cls
-        for name, cls in classes.items()
-        if not cls.__module__.startswith("keras.")
+        name: obj
+        for name, obj in classes.items()
+        if not (obj.__module__ or "").startswith("keras.")
     }
 
 

@@ -35,15 +35,20 @@ _ONE_HOT_LOSSES = {
 _SPARSE_LOSSES = {"sparse_categorical_crossentropy"}
 
 
+def single_loss(loss):
+    """The loss itself when given for a single output as a one-element list or dict."""
+    if isinstance(loss, (list, tuple, dict)) and len(loss) == 1:
+        return single_loss(next(iter(loss.values() if isinstance(loss, dict) else loss)))
+    return loss
+
+
 def loss_name(loss):
     """A canonical snake_case name for a loss given in any Keras form."""
     import keras
 
+    loss = single_loss(loss)
     if loss is None:
         return None
-    if isinstance(loss, (list, tuple, dict)) and len(loss) == 1:
-        # one loss for the model's single output, given as a list or dict
-        return loss_name(next(iter(loss.values() if isinstance(loss, dict) else loss)))
     if isinstance(loss, str):
         try:
             loss = keras.losses.get(loss)
@@ -61,6 +66,7 @@ def loss_name(loss):
 
 def loss_from_logits(loss):
     """Whether the loss expects logits (so outputs need a sigmoid/softmax)."""
+    loss = single_loss(loss)
     getter = getattr(loss, "get_config", None)
     if getter is None or isinstance(loss, type):
         return False
@@ -96,17 +102,17 @@ def encode_classification_target(codes, target_type, classes, n_units, loss):
         if n_units == n_classes and name not in _SPARSE_LOSSES:
             return codes
         problem = f"a multilabel target with {n_classes} labels"
-    elif n_units == 1 and n_classes <= 2:
-        if name not in _SPARSE_LOSSES | _ONE_HOT_LOSSES:
-            return codes.astype(np.float32).reshape(-1, 1)
-        problem = f"loss {name!r} with a single output unit (binary target)"
+    elif n_units == 1 and n_classes <= 2 and name not in _SPARSE_LOSSES | _ONE_HOT_LOSSES:
+        return codes.astype(np.float32).reshape(-1, 1)
     elif n_units == n_classes or n_classes == 1:
-        # One class (scikit-learn's estimators may fit it) fits any width.
+        # One class (scikit-learn's estimators may fit it) fits any width and loss.
         if name in _SPARSE_LOSSES:
             return codes.astype(np.int32)
         one_hot = np.zeros((len(codes), n_units), dtype=np.float32)
         one_hot[np.arange(len(codes)), codes] = 1.0
         return one_hot
+    elif n_units == 1:
+        problem = f"loss {name!r} with a single output unit (binary target)"
     else:
         shown = np.asarray(classes)[:10].tolist() + (["..."] if n_classes > 10 else [])
         problem = f"a {target_type} target with {n_classes} classes {shown}"

@@ -42,12 +42,25 @@ def custom_layer_model(meta):
     )
 
 
+def halved_squared_error(y_true, y_pred):
+    """A plain function as loss: Keras saves it by name, pickling must load it."""
+    return 0.5 * keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)
+
+
+def absolute_gap(y_true, y_pred):
+    return keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+
+
 @pytest.mark.parametrize(
     "estimator, data",
     [
         (KerasClassifier(tiny_model, loss="auto", metrics=["accuracy"]), "binary_data"),
         (
             KerasRegressor(custom_layer_model, loss="mse", optimizer="adam"),
+            "regression_data",
+        ),
+        (
+            KerasRegressor(tiny_model, loss=halved_squared_error, metrics=[absolute_gap]),
             "regression_data",
         ),
     ],

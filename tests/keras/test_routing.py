@@ -5,9 +5,12 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
+from sklearn.base import clone  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+
 import sktune  # noqa: E402
 from sktune.keras import KerasClassifier, KerasRegressor  # noqa: E402
-from tests.keras.conftest import output_layer  # noqa: E402
+from tests.keras.conftest import output_layer, tiny_model  # noqa: E402
 
 pytestmark = pytest.mark.keras
 
@@ -115,3 +118,27 @@ def test_sktune_estimator_in_sktune_search(binary_data):
     ).fit(X, y)
     assert len(search.cv_results_["params"]) == 3
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+
+
+def wide_model(meta, units=4, depth=1):
+    layers = [keras.Input((meta["n_features_in_"],))]
+    layers += [keras.layers.Dense(units, activation="relu") for _ in range(depth)]
+    return keras.Sequential([*layers, output_layer(meta)])
+
+
+def test_a_grid_over_build_functions_sets_each_ones_arguments_by_name(binary_data):
+    X, y = binary_data
+    base = KerasClassifier(tiny_model, loss="auto", epochs=1, random_state=0)
+    grid = [
+        {"model": [tiny_model], "hidden": [4]},
+        {"model": [wide_model], "units": [2], "depth": [2]},
+    ]
+    search = GridSearchCV(base, grid, cv=2, error_score="raise").fit(X, y)
+    assert len(search.cv_results_["params"]) == 2
+    # the build function may come before or after its arguments
+    for params in ({"model": wide_model, "units": 3}, {"units": 3, "model": wide_model}):
+        clf = clone(base).set_params(**params)
+        assert clf.get_params()["units"] == 3
+        assert clf.fit(X, y).model_.layers[0].units == 3
+    with pytest.raises(ValueError, match="Invalid parameter 'units'"):
+        clone(base).set_params(units=3)

@@ -69,13 +69,94 @@ def test_logits_output_gives_probabilities(multiclass_data):
     assert proba.min() >= 0 and np.allclose(proba.sum(axis=1), 1)
 
 
-def test_one_class_target_fits_and_predicts_that_class(binary_data):
+def logits_model(meta):
+    return keras.Sequential(
+        [keras.Input((meta["n_features_in_"],)), keras.layers.Dense(meta["n_classes_"])]
+    )
+
+
+def logits_functional_model(meta):
+    inputs = keras.Input((meta["n_features_in_"],))
+    return keras.Model(inputs, keras.layers.Dense(meta["n_classes_"], name="label")(inputs))
+
+
+def logits_model_compiled_with_a_dict_loss(meta):
+    model = logits_functional_model(meta)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model.compile(optimizer="adam", loss={"label": loss})
+    return model
+
+
+@pytest.mark.parametrize(
+    "build, loss",
+    [
+        (logits_model, [keras.losses.SparseCategoricalCrossentropy(from_logits=True)]),
+        (
+            logits_functional_model,
+            {"label": keras.losses.SparseCategoricalCrossentropy(from_logits=True)},
+        ),
+        (logits_model_compiled_with_a_dict_loss, None),
+        (logits_model, "auto"),  # a linear last layer: "auto" trains on logits
+    ],
+    ids=["list", "dict", "compiled-dict", "auto"],
+)
+def test_logits_are_decoded_whatever_form_the_loss_takes(multiclass_data, build, loss):
+    X, y = multiclass_data
+    clf = KerasClassifier(build, loss=loss, **FAST).fit(X, y)
+    logits = clf.model_.predict(X, verbose=0)
+    softmax = np.exp(logits - logits.max(axis=1, keepdims=True))
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(clf.predict_proba(X), softmax, rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(clf.predict(X), logits.argmax(axis=1))
+
+
+def one_unit_per_class_softmax(meta):
+    return keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+        ]
+    )
+
+
+# Keras warns about a softmax over one unit and a categorical loss over one
+# column: what a one-class target gives the build pattern for any class count.
+@pytest.mark.filterwarnings("ignore:You are using a softmax over axis")
+@pytest.mark.filterwarnings("ignore:In loss categorical_crossentropy")
+@pytest.mark.parametrize(
+    "build, loss",
+    [
+        (tiny_model, "auto"),
+        (one_unit_per_class_softmax, "sparse_categorical_crossentropy"),
+        (one_unit_per_class_softmax, "categorical_crossentropy"),
+    ],
+)
+def test_one_class_target_fits_and_predicts_that_class(binary_data, build, loss):
     # scikit-learn's check_classifiers_one_label accepts this; scikeras fits too.
     X, _ = binary_data
-    clf = KerasClassifier(tiny_model, loss="auto", **FAST).fit(X, ["a"] * len(X))
+    clf = KerasClassifier(build, loss=loss, **FAST).fit(X, ["a"] * len(X))
     assert list(clf.classes_) == ["a"] and clf.n_classes_ == 1
     assert set(clf.predict(X)) == {"a"}
     np.testing.assert_array_equal(clf.predict_proba(X), np.ones((len(X), 1)))
+
+
+def test_validation_data_is_encoded_like_the_training_data(binary_data):
+    X, y = binary_data
+    train, valid = slice(0, 150), slice(150, None)
+    histories = []
+    for labels in (np.array([0, 1]), np.array([-1, 1]), np.array(["no", "yes"])):
+        clf = KerasClassifier(tiny_model, loss="binary_crossentropy", **FAST)
+        clf.fit(X[train], labels[y[train]], validation_data=(X[valid], labels[y[valid]]))
+        histories.append(clf.history_["val_loss"])
+    assert histories[0] == histories[1] == histories[2]
+    expected = clf.model_.evaluate(X[valid], y[valid].astype("float32"), verbose=0)
+    assert histories[0][-1] == pytest.approx(expected, rel=1e-5)
+    # one-hot targets for a categorical loss, routed with fit__
+    clf = KerasClassifier(
+        one_unit_per_class_softmax, loss="categorical_crossentropy",
+        fit__validation_data=(X[valid], y[valid]), **FAST,
+    ).fit(X[train], y[train])
+    assert len(clf.history_["val_loss"]) == 2
 
 
 def test_multilabel_indicator_target():
@@ -199,6 +280,26 @@ def test_many_small_rows_are_predicted_without_a_predict_function(binary_data):
     assert clf.model_.predict_function is None
     expected = clf.model_.predict(X, batch_size=8, verbose=0)
     np.testing.assert_allclose(proba[:, 1], expected.ravel(), rtol=1e-5, atol=1e-6)
+
+
+class ExpSequential(keras.Sequential):
+    """A model whose own predict_step changes its outputs."""
+
+    def predict_step(self, data):
+        return keras.ops.exp(super().predict_step(data))
+
+
+def exp_model(meta):
+    return ExpSequential([keras.Input((meta["n_features_in_"],)), keras.layers.Dense(1)])
+
+
+def test_a_model_with_its_own_predict_step_predicts_through_it(regression_data):
+    X, y = regression_data
+    reg = KerasRegressor(exp_model, loss="mse", **FAST).fit(X, y)
+    for rows in (slice(0, 5), slice(None)):
+        expected = reg.model_.predict(X[rows], verbose=0).ravel()
+        np.testing.assert_allclose(reg.predict(X[rows]), expected, rtol=1e-6)
+    assert (reg.predict(X[:5]) > 0).all()
 
 
 def test_a_model_with_a_fixed_batch_size_predicts_in_that_size(binary_data):
