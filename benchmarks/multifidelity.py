@@ -512,7 +512,7 @@ class BudgetInputHalvingSearchCV(PerBudgetHalvingSearchCV):
 
 def run_halving_bayes(
     problem, seed, X, y, max_time, n_brackets=None, continue_training=True, cls=None,
-    bracket_schedule="repeat",
+    bracket_schedule="repeat", min_resources=None, label=None,
 ):
     # "HalvingBayesSearchCV" is repeated brackets, the library's default until
     # Hyperband's brackets ("  hyperband brackets") replaced it: the saved runs
@@ -520,9 +520,10 @@ def run_halving_bayes(
     clock = ClockedScorer(check_scoring(problem.make_estimator(), problem.scoring))
     search = (cls or HalvingBayesSearchCV)(
         problem.make_estimator(), problem.space, resource=problem.resource,
-        min_resources=problem.min_resources, max_resources=problem.max_resources,
-        cv=_cv(problem, seed), scoring=clock, refit=False, return_train_score=False,
-        random_state=seed, n_brackets=n_brackets, max_time=max_time,
+        min_resources=min_resources or problem.min_resources,
+        max_resources=problem.max_resources, cv=_cv(problem, seed), scoring=clock,
+        refit=False, return_train_score=False, random_state=seed, n_brackets=n_brackets,
+        max_time=max_time,
         continue_training=continue_training, bracket_schedule=bracket_schedule,
     )
     start = time.monotonic()
@@ -537,8 +538,10 @@ def run_halving_bayes(
         results, CV, lambda i: results["n_resources"][i] == problem.max_resources,
         resource=problem.resource if continue_training else None,
     )
-    # A variant's strategy names it; the default's, its bracket schedule.
-    name = cls.label if cls is not None else {
+    # A variant's label names it; else its strategy's, else its bracket schedule.
+    if label is None and cls is not None:
+        label = cls.label
+    name = label or {
         "hyperband": "  hyperband brackets", "asynchronous": "  asynchronous (ASHA)",
     }.get(bracket_schedule, "HalvingBayesSearchCV")
     return Run(name, events, seconds, {"resources": spent, "trained": trained})
@@ -645,7 +648,7 @@ class _LogInt:
 
 # -- the parts -------------------------------------------------------------------------------------
 PEERS = ("halving-random", "optuna")
-VARIANTS = ("per-budget", "hyperband", "asynchronous", "budget-input")
+VARIANTS = ("per-budget", "hyperband", "asynchronous", "budget-input", "raised-min")
 
 
 def _isolated(runner_name, problem_name, seed, kwargs):
@@ -680,8 +683,9 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, is
     """BayesSearchCV sets the target and T; the halving searches run against them.
 
     ``variants`` adds HalvingBayesSearchCV with BOHB's per-budget rule, with
-    Hyperband's brackets, with the asynchronous schedule and with a surrogate
-    that has the budget as an input; ``peers`` chooses which of scikit-learn's
+    Hyperband's brackets, with the asynchronous schedule, with a surrogate
+    that has the budget as an input and with Hyperband's brackets from three
+    times the problem's ``min_resources`` (``"raised-min"``); ``peers`` chooses which of scikit-learn's
     and Optuna's halving searches run beside sktune's. ``save`` is a JSON file the
     raw runs are written to after each seed (see ``--report``); ``isolate`` runs
     every search in a fresh process. ``bayes_only`` stops after BayesSearchCV;
@@ -732,6 +736,12 @@ def part_time_to_target(problems, seeds, variants=(), peers=PEERS, save=None, is
                 runs.setdefault("  budget as input", []).append(
                     _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget,
                           bracket_schedule="hyperband", cls=BudgetInputHalvingSearchCV)
+                )
+            if "raised-min" in variants:  # the halving guide's advice for a large fixed cost
+                runs.setdefault("  min_resources x3", []).append(
+                    _call(run_halving_bayes, problem, seed, X, y, isolate, max_time=budget,
+                          bracket_schedule="hyperband", min_resources=3 * problem.min_resources,
+                          label="  min_resources x3")
                 )
             if "asynchronous" in variants:
                 runs.setdefault("  asynchronous (ASHA)", []).append(
@@ -1051,7 +1061,8 @@ def main(argv=None):
                         help="also run HalvingBayesSearchCV with BOHB's per-budget rule, "
                              "Hyperband's brackets, the asynchronous schedule and/or "
                              "Hyperband's brackets proposed by a surrogate with the budget as "
-                             "an input (all if none is named)")
+                             "an input, and/or Hyperband's brackets from three times the "
+                             "problem's min_resources (all if none is named)")
     parser.add_argument("--peers", nargs="*", choices=PEERS, default=list(PEERS),
                         help="the peers' halving searches to run (all by default)")
     parser.add_argument("--save", metavar="FILE",
