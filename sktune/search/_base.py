@@ -200,7 +200,12 @@ class OptimizerSearchCV(ResumeMixin, BaseSearchCV):
         # The lock is taken first: a second search on the same file is refused
         # before it reads or fits anything.
         checkpoint = None if self.checkpoint is None else Checkpoint.acquire(self.checkpoint)
+        given_cv = self.cv
         try:
+            if _is_iterator(self.cv):
+                # A generator of splits can be read once, and both this search
+                # and scikit-learn's fit read it: both read a list of it.
+                self.cv = list(self.cv)
             self._start(X, y, params, checkpoint)
             with (
                 failures_judged_per_search(self.error_score) as self._failures,
@@ -215,6 +220,7 @@ class OptimizerSearchCV(ResumeMixin, BaseSearchCV):
                 self.cv_results_ = results
             raise
         finally:
+            self.cv = given_cv
             if checkpoint is not None:
                 checkpoint.release()
             for name in _FIT_TEMPORARIES:
@@ -470,6 +476,16 @@ class OptimizerSearchCV(ResumeMixin, BaseSearchCV):
         return [
             o.get("fit_error") for batch in self._resumed for _, outs, _ in batch for o in outs
         ]
+
+def _is_iterator(cv):
+    """Whether ``cv`` is a one-pass iterable of splits (a generator, say)."""
+    if cv is None or isinstance(cv, Integral) or hasattr(cv, "split"):
+        return False
+    try:
+        return iter(cv) is cv
+    except TypeError:
+        return False
+
 
 def _root_random_state(random_state, checkpoint):
     """The search's root seed (None if not an int) and its RandomState.

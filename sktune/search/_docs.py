@@ -1,5 +1,8 @@
 """Parameter documentation shared by the search classes, written once."""
 
+import inspect
+import re
+
 SHARED_PARAMETERS = """\
 estimator : estimator object
         An object implementing ``fit``; cloned for every candidate and split.
@@ -46,18 +49,24 @@ scoring : str, callable, list, tuple or dict, default=None
         :class:`~sktune.GeneticSearchCV` once for the whole search (their
         batches are an implementation detail), and the stopping rule that
         ended the search early, if one did;
-        :class:`~sktune.HalvingBayesSearchCV` once per step, with a line on
-        its rungs, as ``HalvingRandomSearchCV`` prints them per iteration.
-        ``>= 2`` adds a line per iteration of the first two (candidates done,
-        best score, elapsed time) and scikit-learn's per-fit messages.
+        :class:`~sktune.HalvingBayesSearchCV` prints its schedule, as
+        ``HalvingRandomSearchCV`` does, and a line per step (its candidates,
+        their resources, the best score at ``max_resources``, the elapsed
+        time) instead. ``>= 2`` adds a line per iteration of the first two
+        (candidates done, best score, elapsed time), a line per finished
+        candidate of the asynchronous schedule, and scikit-learn's per-fit
+        messages.
 
     pre_dispatch : int or str, default="2*n_jobs"
         Controls the number of jobs dispatched during parallel execution.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the optimiser (and the sampling of distributions that only have
-        ``rvs``). An int makes the whole search reproducible, for any
-        ``n_jobs``.
+        ``rvs``). An int makes the whole search reproducible. The candidates
+        of :class:`~sktune.BayesSearchCV` and :class:`~sktune.GeneticSearchCV`
+        are the same for any ``n_jobs``; those of
+        :class:`~sktune.HalvingBayesSearchCV` for the same ``n_jobs`` only (it
+        proposes as many at a time as keep the workers busy).
 
     error_score : "raise" or numeric, default=np.nan
         Score given to a candidate whose fit fails. ``np.nan`` marks the
@@ -68,7 +77,7 @@ scoring : str, callable, list, tuple or dict, default=None
         once 3 candidates that differ in every searched parameter have failed
         on every split with the same exception, and no fit has succeeded.
 
-    return_train_score : bool, default=False
+    return_train_score : bool, default={return_train_score}
         Include training scores in ``cv_results_``.
 
     max_time : float, default=None
@@ -130,12 +139,26 @@ n_splits_, refit_time_, multimetric_
 
 
 def fill_shared_docs(cls):
-    """Put the shared parameter and attribute text into a class docstring."""
+    """Put the shared parameter and attribute text into a class docstring.
+
+    Only the parameters the class's ``__init__`` takes and does not document
+    itself are put in, with its own default of ``return_train_score``.
+    """
     if cls.__doc__:
+        signature = inspect.signature(cls.__init__).parameters
+        own = set(re.findall(r"^    (\w+) :", cls.__doc__, flags=re.MULTILINE))
+        blocks = SHARED_SEARCH_PARAMETERS.split("\n\n    ")
+        shared = "\n\n    ".join(
+            block
+            for block in blocks
+            if block.split(" :")[0] in signature and block.split(" :")[0] not in own
+        )
+        default = signature["return_train_score"].default
         cls.__doc__ = (
             cls.__doc__.replace("{shared_parameters}", SHARED_PARAMETERS)
-            .replace("{shared_search_parameters}", SHARED_SEARCH_PARAMETERS)
+            .replace("{shared_search_parameters}", shared)
             .replace("{shared_attributes}", SHARED_ATTRIBUTES)
             .replace("{iteration}", cls._iteration_column)
+            .replace("{return_train_score}", str(default))
         )
     return cls

@@ -87,8 +87,9 @@ class HalvingLoopMixin(AsyncLoopMixin):
         if self._last_results:
             warn_non_finite(self._last_results)
         if self.stop_reason_ is None:
+            done = all(b.done for b in self._brackets)
             self.stop_reason_ = (
-                "n_brackets" if all(b.done for b in self._brackets) else "space exhausted"
+                "n_brackets" if done and not self._exhausted else "space exhausted"
             )
         else:
             print_stop(self, self.stop_reason_)
@@ -182,6 +183,8 @@ class HalvingLoopMixin(AsyncLoopMixin):
             if not proposed:
                 bracket.close_first_rung()
                 self._exhausted = not any(o.n_remaining for o in self.optimizers_)
+                if bracket.n_proposed == 0 and self._exhausted:
+                    self._brackets.remove(bracket)  # opened for a space with no point left
                 continue
             new.extend((candidate, bracket.start) for candidate in proposed)
         return new
@@ -270,9 +273,9 @@ class HalvingLoopMixin(AsyncLoopMixin):
         if recorded is None:
             raise ValueError(
                 f"Checkpoint {self.checkpoint!r} holds other candidates than this search "
-                "proposes at the same point: it was written with another n_jobs or "
-                "n_points (or another sktune version). Resume with the settings that "
-                "wrote it, or use a new checkpoint file."
+                "proposes at the same point: it was written with another "
+                "random_state, n_jobs or n_points (or another sktune version). Resume "
+                "with the settings that wrote it, or use a new checkpoint file."
             )
         params = [self._task_params(candidate, rung) for candidate, rung in tasks]
         more = self._task_columns(tasks)
@@ -377,7 +380,7 @@ class HalvingLoopMixin(AsyncLoopMixin):
         return fingerprints
 
     def _print_step(self, tasks):
-        if self.verbose <= 1:
+        if self.verbose <= 0:
             return
         resources = self._schedule.n_resources
         print(

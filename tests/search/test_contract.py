@@ -19,6 +19,7 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import (
     GroupKFold,
+    KFold,
     ParameterGrid,
     RandomizedSearchCV,
     cross_val_score,
@@ -694,6 +695,18 @@ def test_return_train_score(search_cls):
         "std_train_score",
     ):
         assert len(results[key]) == 6
+
+
+def test_a_generator_of_splits_is_read_once_like_a_list(search_cls):
+    splits = list(KFold(3, shuffle=True, random_state=0).split(X, y))
+    tree = DecisionTreeClassifier(random_state=0)
+    runs = []
+    for cv in (splits, (split for split in splits)):
+        search = make_search(search_cls, tree, TREE_SPACE, cv=cv, n_iter=4, random_state=0)
+        runs.append(search.fit(X, y).cv_results_)
+        assert search.cv is cv  # the parameter is left as given
+    assert runs[1]["params"] == runs[0]["params"]
+    np.testing.assert_array_equal(runs[1]["mean_test_score"], runs[0]["mean_test_score"])
 
 
 def test_groups_reach_the_splitter(search_cls):

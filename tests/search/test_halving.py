@@ -502,3 +502,31 @@ def test_killed_halving_search_resumes_as_if_it_never_stopped(tmp_path):
     # Only what the checkpoint did not hold was fitted (and the refit).
     n_rows = len(resumed.cv_results_["params"])
     assert len(fits_logged(log)) - fits_before == 2 * (n_rows - len(records)) + 1
+
+
+
+def test_a_generator_of_splits_works_as_in_halving_random_search():
+    splits = list(KFold(3, shuffle=True, random_state=0).split(X_IRIS, Y_IRIS))
+    distributions = {"C": loguniform(1e-2, 1e2)}
+    searches = [
+        HalvingBayesSearchCV(SVC(), distributions, cv=cv, random_state=0).fit(X_IRIS, Y_IRIS)
+        for cv in (splits, iter(splits))
+    ]
+    assert searches[1].cv_results_["params"] == searches[0].cv_results_["params"]
+    reference = HalvingRandomSearchCV(SVC(), distributions, cv=iter(splits), random_state=0)
+    assert searches[1].n_resources_ == reference.fit(X_IRIS, Y_IRIS).n_resources_
+
+
+@pytest.mark.parametrize("bracket_schedule", ["hyperband", "repeat"])
+def test_a_space_exhausted_by_the_first_bracket_says_so(bracket_schedule):
+    # Six points: HalvingRandomSearchCV's one bracket (6 and 2 candidates);
+    # the brackets asked for beyond it have no new candidate to start with.
+    space = {"alpha": [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]}
+    search = HalvingBayesSearchCV(
+        SGDClassifier(random_state=0), space, resource="max_iter", max_resources=27,
+        cv=2, n_brackets=5, bracket_schedule=bracket_schedule, random_state=0,
+    ).fit(X, Y)
+    assert search.stop_reason_ == "space exhausted"
+    assert search.n_brackets_ == 1
+    assert search.n_candidates_ == [6, 2]
+    assert len(search.cv_results_["params"]) == 8
