@@ -477,6 +477,7 @@ class OptimizerSearchCV(ResumeMixin, BaseSearchCV):
             o.get("fit_error") for batch in self._resumed for _, outs, _ in batch for o in outs
         ]
 
+
 def _is_iterator(cv):
     """Whether ``cv`` is a one-pass iterable of splits (a generator, say)."""
     if cv is None or isinstance(cv, Integral) or hasattr(cv, "split"):
