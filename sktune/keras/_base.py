@@ -350,7 +350,7 @@ class BaseKerasEstimator(ExtraParamsMixin, BaseEstimator):
         if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
             return data
         X, y, *weight = data
-        X = validate_X(self, X, reset=False, training=True)
+        X = validate_X(self, X, reset=False, training=False)  # any dtype, as predict
         y = self._validate_target(y, X, reset=False, classes=None)
         encoded = (self.feature_encoder_.transform(X), self.target_encoder_.transform(y))
         if weight and weight[0] is not None:

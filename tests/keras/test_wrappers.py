@@ -151,10 +151,10 @@ def test_validation_data_is_encoded_like_the_training_data(binary_data):
     assert histories[0] == histories[1] == histories[2]
     expected = clf.model_.evaluate(X[valid], y[valid].astype("float32"), verbose=0)
     assert histories[0][-1] == pytest.approx(expected, rel=1e-5)
-    # one-hot targets for a categorical loss, routed with fit__
+    # one-hot targets for a categorical loss, routed with fit__, float64 rows
     clf = KerasClassifier(
         one_unit_per_class_softmax, loss="categorical_crossentropy",
-        fit__validation_data=(X[valid], y[valid]), **FAST,
+        fit__validation_data=(X[valid].astype(np.float64), y[valid]), **FAST,
     ).fit(X[train], y[train])
     assert len(clf.history_["val_loss"]) == 2
 
